@@ -1,0 +1,123 @@
+"""The upstream Kubernetes 1.32 OpenAPI definitions, used as data.
+
+The definitions come from the PyPI package ``kubernetes-validate`` (its
+``v1.32.0-local/_definitions.json``). They drive structural validation, the
+``/openapi`` documents, ``kubectl explain`` and the patch merge keys.
+
+Schema nodes are plain dicts as stored there (JSON-schema flavoured: ``type`` may be a
+list such as ``["string", "null"]``; references are ``{"$ref": "#/$defs/<name>"}``).
+:func:`resolve` follows a reference; :func:`property_schema` and :func:`items_schema`
+walk down a node.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import orjson
+
+KUBERNETES_VERSION = "1.32.0"
+_SCHEMA_DIR = f"v{KUBERNETES_VERSION}-local"
+_REF_PREFIX = "#/$defs/"
+
+Schema = dict[str, Any]
+
+
+@cache
+def definitions() -> dict[str, Schema]:
+    """All definitions by their upstream name (e.g. ``io.k8s.api.core.v1.Pod``)."""
+    root = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", _SCHEMA_DIR)
+    data = orjson.loads(root.joinpath("_definitions.json").read_bytes())
+    defs: dict[str, Schema] = data["$defs"]
+    return defs
+
+
+@cache
+def _gvk_index() -> dict[tuple[str, str, str], str]:
+    index: dict[tuple[str, str, str], str] = {}
+    for name, d in definitions().items():
+        for gvk in d.get("x-kubernetes-group-version-kind", ()):
+            key = (gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", ""))
+            # meta/v1 kinds (Status, WatchEvent, DeleteOptions...) are listed under many groups;
+            # the first definition wins so that real kinds are never shadowed
+            index.setdefault(key, name)
+    return index
+
+
+def definition_name(group: str, version: str, kind: str) -> str | None:
+    """The definition name for a group/version/kind, e.g. ('apps','v1','Deployment')."""
+    return _gvk_index().get((group, version, kind))
+
+
+def schema_for(group: str, version: str, kind: str) -> Schema | None:
+    name = definition_name(group, version, kind)
+    return definitions()[name] if name else None
+
+
+def ref_name(node: Schema) -> str | None:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
+        return ref[len(_REF_PREFIX) :]
+    return None
+
+
+def resolve(node: Schema | None) -> Schema | None:
+    """Follow ``$ref`` (and single-element ``allOf``) until a concrete node."""
+    seen = 0
+    while node is not None and seen < 32:
+        name = ref_name(node)
+        if name is not None:
+            node = definitions().get(name)
+        elif "allOf" in node and len(node["allOf"]) == 1:
+            node = node["allOf"][0]
+        else:
+            return node
+        seen += 1
+    return node
+
+
+def property_schema(node: Schema | None, name: str) -> Schema | None:
+    """The schema of property ``name`` of an object node; for maps, the value schema."""
+    node = resolve(node)
+    if node is None:
+        return None
+    props = node.get("properties")
+    if props and name in props:
+        prop: Schema = props[name]
+        # keep the extensions written on the property itself (patch strategy lives there)
+        target = resolve(prop)
+        if target is not prop and target is not None and any(k.startswith("x-") for k in prop):
+            merged = dict(target)
+            merged.update({k: v for k, v in prop.items() if k.startswith("x-")})
+            return merged
+        return target
+    addl = node.get("additionalProperties")
+    if isinstance(addl, dict):
+        return resolve(addl)
+    return None
+
+
+def items_schema(node: Schema | None) -> Schema | None:
+    node = resolve(node)
+    if node is None:
+        return None
+    items = node.get("items")
+    return resolve(items) if isinstance(items, dict) else None
+
+
+def types_of(node: Schema | None) -> set[str]:
+    """The JSON types a node admits, without "null"."""
+    node = resolve(node)
+    if node is None:
+        return set()
+    t = node.get("type")
+    if isinstance(t, str):
+        return {t} - {"null"}
+    if isinstance(t, list):
+        return {x for x in t if x != "null"}
+    out: set[str] = set()
+    for alt in node.get("oneOf", ()) + node.get("anyOf", ()):
+        out |= types_of(alt)
+    return out
