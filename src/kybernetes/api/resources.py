@@ -40,6 +40,9 @@ class ResourceInfo:
     has_status: bool = False
     # served in discovery as preferred version of its group
     preferred: bool = True
+    # objects are persisted (False for virtual resources such as bindings, TokenReview,
+    # SubjectAccessReview, ComponentStatus: create-only or computed on read)
+    stored: bool = True
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -12,6 +12,7 @@ walk down a node.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -121,3 +122,64 @@ def types_of(node: Schema | None) -> set[str]:
     for alt in node.get("oneOf", ()) + node.get("anyOf", ()):
         out |= types_of(alt)
     return out
+
+
+# ---------------------------------------------------------------- reference navigation
+#
+# Helpers over any flavour of the definitions: the stored one (``#/$defs/``), OpenAPI v2
+# (``#/definitions/``) and OpenAPI v3 (``#/components/schemas/``). Used to compute the
+# definitions a document needs and to index extra (CRD) definitions.
+
+_ANY_REF_PREFIXES = (_REF_PREFIX, "#/definitions/", "#/components/schemas/")
+
+
+def ref_target(node: Schema) -> str | None:
+    """The definition name a ``$ref`` node points to, in any of the three flavours."""
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        for prefix in _ANY_REF_PREFIXES:
+            if ref.startswith(prefix):
+                return ref[len(prefix) :]
+    return None
+
+
+def referenced_definitions(node: Any) -> set[str]:
+    """Names of all definitions referenced anywhere inside ``node`` (not transitively)."""
+    out: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            name = ref_target(cur)
+            if name is not None:
+                out.add(name)
+            stack.extend(v for v in cur.values() if isinstance(v, dict | list))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, dict | list))
+    return out
+
+
+def definition_closure(roots: Iterable[str], defs: Mapping[str, Schema] | None = None) -> set[str]:
+    """``roots`` plus every definition they reference, transitively (names missing from
+    ``defs`` are left out)."""
+    table = definitions() if defs is None else defs
+    seen: set[str] = set()
+    todo = [r for r in roots if r in table]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(n for n in referenced_definitions(table[name]) if n not in seen and n in table)
+    return seen
+
+
+def gvk_index_of(defs: Mapping[str, Schema]) -> dict[tuple[str, str, str], str]:
+    """(group, version, kind) -> definition name for an arbitrary set of definitions
+    (first definition wins, as in :func:`definition_name`)."""
+    index: dict[tuple[str, str, str], str] = {}
+    for name, d in defs.items():
+        for gvk in d.get("x-kubernetes-group-version-kind", ()) or ():
+            key = (gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", ""))
+            index.setdefault(key, name)
+    return index

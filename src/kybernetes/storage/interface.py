@@ -13,9 +13,17 @@
 * ``watch`` yields every change under a prefix with revision >= ``start_revision``
   (etcd semantics: to see the changes *after* revision R, pass R + 1), in revision order,
   then follows live changes. A start revision at or below the compacted revision raises
-  :class:`CompactedError`.
+  :class:`CompactedError`. Start revision 0 means "from now on": only changes after the
+  current revision *at the time ``watch()`` is called* (not at the first iteration).
+  A start revision beyond the current one is allowed (the watch waits for it).
 * ``compact(rev)`` forgets the history of writes before ``rev``; reads at a revision
-  below it raise :class:`CompactedError`. The current value of every key is kept.
+  below it raise :class:`CompactedError`. The current value of every key is kept, and so
+  is each key's value as of ``rev`` (reads at ``rev`` itself still work).
+  Compacting at or below the already compacted revision is a no-op; compacting beyond the
+  current revision raises :class:`FutureRevisionError`.
+* Reads (``get``/``range``) at a revision beyond the current one raise
+  :class:`FutureRevisionError`.
+* After ``close()`` every method raises :class:`StoreClosedError`; running watches end.
 
 Keys are ``str`` (Kubernetes uses ``/registry/<group>/<resource>/<ns>/<name>``);
 values are opaque ``bytes``.
@@ -56,9 +64,7 @@ class ConflictError(StorageError):
 
 class CompactedError(StorageError):
     def __init__(self, requested: int, compacted: int) -> None:
-        super().__init__(
-            f"required revision {requested} has been compacted (compacted revision {compacted})"
-        )
+        super().__init__(f"required revision {requested} has been compacted (compacted revision {compacted})")
         self.requested = requested
         self.compacted = compacted
 
@@ -93,7 +99,9 @@ class RangeResult:
 @dataclass(frozen=True, slots=True)
 class WatchEvent:
     type: Literal["PUT", "DELETE"]
-    kv: KeyValue  # for DELETE: the key with empty value and mod_revision = the delete's revision
+    # for DELETE: the key with empty value, create_revision 0 (as etcd) and
+    # mod_revision = the delete's revision
+    kv: KeyValue
     prev_kv: KeyValue | None  # the value before this event (None for a create)
 
     @property

@@ -1,0 +1,341 @@
+"""The watch cache: every resource's objects in memory, fed by one store watch.
+
+Lists and watches are served from here, so many watchers cost the store nothing.
+
+One :class:`CacheDispatcher` runs a single watch on ``/registry/`` and routes each event
+to the :class:`WatchCache` of the resource whose prefix the key starts with. Because the
+store's revisions are gap-free and every key lives under ``/registry/``, the dispatcher's
+``revision`` is a global progress mark: once it reaches R, every cache holds every write
+up to R (this is what etcd's progress notifications give upstream's cacher).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from kybernetes.storage.interface import KeyValue, Store, WatchEvent
+from kybernetes.util.aio import TaskGroup
+
+log = logging.getLogger(__name__)
+
+REGISTRY_ROOT = "/registry/"
+DEFAULT_HISTORY = 20_000
+WATCHER_BUFFER_LIMIT = 50_000
+
+
+class TooOldResourceVersionError(Exception):
+    def __init__(self, requested: int, oldest: int) -> None:
+        super().__init__(f"too old resource version: {requested} ({oldest})")
+        self.requested = requested
+        self.oldest = oldest
+
+
+class CacheNotReadyError(Exception):
+    pass
+
+
+class CachedObject:
+    """An object as served: decoded once, encoded once, shared by every reader. Never mutate ``obj``."""
+
+    __slots__ = ("_json", "key", "obj", "rv")
+
+    def __init__(self, key: str, obj: dict[str, Any], rv: int, raw: bytes | None = None) -> None:
+        self.key = key
+        self.obj = obj
+        self.rv = rv
+        self._json = raw
+
+    def json(self) -> bytes:
+        if self._json is None:
+            self._json = orjson.dumps(self.obj)
+        return self._json
+
+    def copy(self) -> dict[str, Any]:
+        """A private deep copy the caller may change."""
+        out: dict[str, Any] = orjson.loads(self.json())
+        return out
+
+    @property
+    def namespace(self) -> str:
+        ns: str = self.obj.get("metadata", {}).get("namespace", "")
+        return ns
+
+    @property
+    def labels(self) -> dict[str, str]:
+        labels: dict[str, str] = self.obj.get("metadata", {}).get("labels") or {}
+        return labels
+
+
+def decode_kv(kv: KeyValue, rv: int | None = None) -> CachedObject:
+    """Decode a stored value, stamping metadata.resourceVersion with the key's mod revision."""
+    obj = orjson.loads(kv.value)
+    rev = kv.mod_revision if rv is None else rv
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = obj["metadata"] = {}
+    meta["resourceVersion"] = str(rev)
+    return CachedObject(kv.key, obj, rev)
+
+
+@dataclass(slots=True)
+class CacheEvent:
+    type: str  # ADDED, MODIFIED, DELETED
+    obj: CachedObject  # the new state; for DELETED the last state, stamped with the delete revision
+    prev: CachedObject | None
+    rv: int
+
+
+WatchFilter = Callable[[CachedObject], bool]
+
+
+class CacheWatcher:
+    """One client's watch: a filter and a buffer of events the serving task drains."""
+
+    __slots__ = ("_wake", "buffer", "closed", "key_prefix", "matches", "overflowed")
+
+    def __init__(self, key_prefix: str, matches: WatchFilter | None) -> None:
+        self.key_prefix = key_prefix  # e.g. the namespace's prefix, or the resource prefix
+        self.matches = matches
+        self.buffer: list[tuple[str, CachedObject]] = []
+        self.closed = False
+        self.overflowed = False
+        self._wake = asyncio.Event()
+
+    def offer(self, ev: CacheEvent) -> None:
+        if self.closed or not ev.obj.key.startswith(self.key_prefix):
+            return
+        m = self.matches
+        if m is None:
+            self._push(ev.type, ev.obj)
+            return
+        cur = m(ev.obj) if ev.type != "DELETED" else False
+        was = m(ev.prev) if ev.prev is not None else False
+        if ev.type == "DELETED":
+            if was:
+                self._push("DELETED", ev.obj)
+        elif cur and was:
+            self._push("MODIFIED", ev.obj)
+        elif cur:
+            self._push("ADDED", ev.obj)
+        elif was:
+            # moved out of the selection: a DELETED event carrying the new state, as upstream
+            self._push("DELETED", ev.obj)
+
+    def _push(self, type_: str, obj: CachedObject) -> None:
+        self.buffer.append((type_, obj))
+        if len(self.buffer) > WATCHER_BUFFER_LIMIT:
+            self.overflowed = True
+            self.closed = True
+        self._wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake.set()
+
+    async def next_batch(self, timeout: float | None) -> list[tuple[str, CachedObject]]:
+        """Wait for events; returns [] on timeout or close."""
+        if not self.buffer and not self.closed:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                return []
+        self._wake.clear()
+        batch, self.buffer = self.buffer, []
+        return batch
+
+
+class WatchCache:
+    """The objects under one storage prefix, with a bounded history of recent events."""
+
+    def __init__(self, prefix: str, history: int = DEFAULT_HISTORY) -> None:
+        self.prefix = prefix
+        self.objects: dict[str, CachedObject] = {}
+        self.history: deque[CacheEvent] = deque(maxlen=history)
+        # events with rv > oldest_rv are all in history (or there were none)
+        self.oldest_rv = 0
+        self.watchers: set[CacheWatcher] = set()
+        self._pending: list[WatchEvent] | None = []  # events seen before the initial list landed
+
+    def load(self, kvs: list[KeyValue], revision: int) -> None:
+        for kv in kvs:
+            self.objects[kv.key] = decode_kv(kv)
+        self.oldest_rv = revision
+        pending, self._pending = self._pending or [], None
+        for ev in pending:
+            if ev.revision > revision:
+                self.apply(ev)
+
+    @property
+    def ready(self) -> bool:
+        return self._pending is None
+
+    def apply(self, ev: WatchEvent) -> None:
+        if self._pending is not None:
+            self._pending.append(ev)
+            return
+        key = ev.kv.key
+        prev = self.objects.get(key)
+        if ev.type == "PUT":
+            obj = decode_kv(ev.kv)
+            self.objects[key] = obj
+            cev = CacheEvent("MODIFIED" if prev is not None else "ADDED", obj, prev, ev.revision)
+        else:
+            if prev is None and ev.prev_kv is not None:
+                prev = decode_kv(ev.prev_kv)
+            self.objects.pop(key, None)
+            if prev is None:
+                return
+            last = dict(prev.obj)
+            last["metadata"] = dict(prev.obj.get("metadata", {}))
+            last["metadata"]["resourceVersion"] = str(ev.revision)
+            cev = CacheEvent("DELETED", CachedObject(key, last, ev.revision), prev, ev.revision)
+        if len(self.history) == self.history.maxlen:
+            self.oldest_rv = self.history[0].rv
+        self.history.append(cev)
+        dead: list[CacheWatcher] = []
+        for w in self.watchers:
+            w.offer(cev)
+            if w.closed:
+                dead.append(w)
+        for w in dead:
+            self.watchers.discard(w)
+
+    def list(self, key_prefix: str) -> list[CachedObject]:
+        """Objects whose key starts with key_prefix, sorted by key (as a store range would be)."""
+        if key_prefix == self.prefix:
+            items = list(self.objects.values())
+        else:
+            items = [o for k, o in self.objects.items() if k.startswith(key_prefix)]
+        items.sort(key=lambda o: o.key)
+        return items
+
+    def get(self, key: str) -> CachedObject | None:
+        return self.objects.get(key)
+
+    def events_since(self, rv: int) -> Iterator[CacheEvent]:
+        if rv < self.oldest_rv:
+            raise TooOldResourceVersionError(rv, self.oldest_rv + 1)
+        # history is ordered; skip quickly from the right end when rv is recent
+        hist = self.history
+        if not hist or hist[-1].rv <= rv:
+            return iter(())
+        if hist[0].rv > rv:
+            return iter(hist)
+        lo, hi = 0, len(hist)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if hist[mid].rv <= rv:
+                lo = mid + 1
+            else:
+                hi = mid
+        return (hist[i] for i in range(lo, len(hist)))
+
+    def add_watcher(self, w: CacheWatcher) -> None:
+        self.watchers.add(w)
+
+    def remove_watcher(self, w: CacheWatcher) -> None:
+        self.watchers.discard(w)
+
+
+@dataclass
+class CacheDispatcher:
+    """Runs the one store watch and keeps every WatchCache up to date."""
+
+    store: Store
+    caches: dict[str, WatchCache] = field(default_factory=dict)
+    revision: int = 0
+    _tasks: TaskGroup = field(default_factory=lambda: TaskGroup("watchcache"))
+    _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+    _started: bool = False
+
+    async def start(self, prefixes: list[str]) -> None:
+        rev = await self.store.current_revision()
+        for p in prefixes:
+            self.caches.setdefault(p, WatchCache(p))
+        for p in prefixes:
+            res = await self.store.range(p, revision=rev)
+            self.caches[p].load(res.kvs, rev)
+        self.revision = rev
+        self._started = True
+        self._tasks.spawn(self._run(rev + 1), "dispatch")
+
+    async def add_prefix(self, prefix: str) -> WatchCache:
+        """Add a cache at run time (CRDs); safe against writes that land meanwhile."""
+        if prefix in self.caches:
+            return self.caches[prefix]
+        cache = WatchCache(prefix)
+        self.caches[prefix] = cache  # buffers events from now on
+        rev = self.revision
+        res = await self.store.range(prefix, revision=rev)
+        cache.load(res.kvs, rev)
+        return cache
+
+    def remove_prefix(self, prefix: str) -> None:
+        cache = self.caches.pop(prefix, None)
+        if cache:
+            for w in list(cache.watchers):
+                w.close()
+
+    async def _run(self, start: int) -> None:
+        async for ev in self.store.watch(REGISTRY_ROOT, start):
+            cache = self._route(ev.kv.key)
+            if cache is not None:
+                try:
+                    cache.apply(ev)
+                except Exception:  # a corrupt value must not stop every cache
+                    log.exception("watch cache: cannot apply event for %s", ev.kv.key)
+            self.revision = ev.revision
+            if self._waiters:
+                self._wake_waiters()
+
+    def _route(self, key: str) -> WatchCache | None:
+        # /registry/<a>/<b>/... : the prefix is /registry/<a>/ or /registry/<a>/<b>/
+        i = key.find("/", len(REGISTRY_ROOT))
+        if i < 0:
+            return None
+        c = self.caches.get(key[: i + 1])
+        if c is not None:
+            return c
+        j = key.find("/", i + 1)
+        if j < 0:
+            return None
+        return self.caches.get(key[: j + 1])
+
+    def _wake_waiters(self) -> None:
+        keep = []
+        for rv, fut in self._waiters:
+            if self.revision >= rv:
+                if not fut.done():
+                    fut.set_result(None)
+            else:
+                keep.append((rv, fut))
+        self._waiters = keep
+
+    async def wait_for(self, rv: int, timeout: float = 3.0) -> bool:
+        """Wait until every write up to rv is in the caches. False on timeout."""
+        if self.revision >= rv:
+            return True
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((rv, fut))
+        try:
+            await asyncio.wait_for(fut, timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    async def wait_fresh(self, timeout: float = 3.0) -> bool:
+        """Wait until the caches hold every write acknowledged so far (a consistent read)."""
+        return await self.wait_for(await self.store.current_revision(), timeout)
+
+    async def close(self) -> None:
+        for c in self.caches.values():
+            for w in list(c.watchers):
+                w.close()
+        await self._tasks.close()

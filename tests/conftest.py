@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from kybernetes.testing.cluster import KybCluster
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if shutil.which("kubectl") is None:
+        skip = pytest.mark.skip(reason="needs the kubectl binary")
+        for item in items:
+            if "kubectl" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KybCluster]:
+    """One `kyb up` for the session; tests isolate themselves by namespace."""
+    c = KybCluster(tmp_path_factory.mktemp("kyb-session"))
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def ns(cluster: KybCluster) -> str:
+    name = "t-" + uuid.uuid4().hex[:8]
+    cluster.kubectl("create", "namespace", name)
+    cluster.kubectl("create", "serviceaccount", "default", "-n", name, check=False)
+    return name
