@@ -29,6 +29,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KybCluster]:
 @pytest.fixture
 def ns(cluster: KybCluster) -> str:
     name = "t-" + uuid.uuid4().hex[:8]
-    cluster.kubectl("create", "namespace", name)
-    cluster.kubectl("create", "serviceaccount", "default", "-n", name, check=False)
+    manifest = (
+        f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n---\n"
+        f"apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: default, namespace: {name}}}\n"
+    )
+    cluster.kubectl("create", "-f", "-", input=manifest)
     return name

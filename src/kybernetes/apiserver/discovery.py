@@ -121,7 +121,7 @@ class Discovery:
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
     def resource_list(self, group: str, version: str) -> Obj | None:
-        rs = self.groups.get(group, {}).get(version)
+        rs = self.groups[group].get(version) if group in self.groups else None
         if rs is None:
             return None
         out: list[Obj] = []

@@ -12,6 +12,7 @@ import orjson
 from aiohttp import web
 
 from kybernetes.api import errors
+from kybernetes.api import schema as sch
 from kybernetes.api.errors import StatusError
 from kybernetes.api.printers import table_for
 from kybernetes.api.resources import ResourceInfo
@@ -32,7 +33,6 @@ from kybernetes.apiserver.patch.json import apply_json_patch
 from kybernetes.apiserver.patch.merge import apply_merge_patch
 from kybernetes.apiserver.patch.strategic import apply_strategic_merge_patch
 from kybernetes.apiserver.requestinfo import RequestInfo
-from kybernetes.api import schema as sch
 from kybernetes.registry.options import DeleteOptions, ListOptions, WriteOptions
 from kybernetes.registry.store import ResourceStore
 from kybernetes.registry.watchcache import CachedObject
@@ -347,7 +347,7 @@ class ResourceHandlers:
         if not isinstance(obj, dict):
             raise errors.bad_request("the object provided is unrecognized or malformed: expected a JSON object")
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
-        if kind is not None and not isinstance(kind, str) or api_version is not None and not isinstance(api_version, str):
+        if (kind is not None and not isinstance(kind, str)) or (api_version is not None and not isinstance(api_version, str)):
             raise errors.bad_request("Object 'Kind' is missing or invalid in the provided object")
         if kind and api_version and (kind != rs.info.kind or api_version != rs.info.api_version):
             # upstream accepts other versions of the same group/kind through conversion; we serve one
@@ -360,7 +360,7 @@ class ResourceHandlers:
                 else f"the API version in the data ({api_version}) does not match the expected API version "
                 f"({rs.info.api_version})"
             )
-        if not kind and api_version or kind and not api_version:
+        if (not kind and api_version) or (kind and not api_version):
             raise errors.bad_request(
                 "Object 'Kind' is missing in the provided object" if not kind
                 else "Object 'apiVersion' is missing in the provided object"
@@ -489,4 +489,4 @@ def object_json(c: CachedObject) -> bytes:
     return c.json()
 
 
-__all__ = ["ResourceHandlers", "check_fields", "list_options", "read_body", "JSON"]
+__all__ = ["JSON", "ResourceHandlers", "check_fields", "list_options", "read_body"]

@@ -109,13 +109,13 @@ def list_response(
         table["apiVersion"] = f"meta.k8s.io/{rep.version}"
         return raw_response(encode(table, rep), rep)
     if rep.as_kind in ("PartialObjectMetadataList", "PartialObjectMetadata"):
-        body = {
+        pl: Obj = {
             "kind": "PartialObjectMetadataList",
             "apiVersion": f"meta.k8s.io/{rep.version}",
             "metadata": meta,
             "items": [partial_metadata(c.obj, rep.version) for c in res.items],
         }
-        return raw_response(encode(body, rep), Representation(rep.media, "PartialObjectMetadataList", rep.version, rep.group))
+        return raw_response(encode(pl, rep), Representation(rep.media, "PartialObjectMetadataList", rep.version, rep.group))
     if rep.media == YAML:
         body_obj = {"kind": info.list_kind, "apiVersion": info.api_version, "metadata": meta,
                     "items": [c.obj for c in res.items]}

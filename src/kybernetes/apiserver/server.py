@@ -260,7 +260,7 @@ class APIServer:
         return sorted(paths)
 
     def version(self) -> Obj:
-        major, minor, patch = KUBERNETES_VERSION.split(".")
+        major, minor, _patch = KUBERNETES_VERSION.split(".")
         from kybernetes import __version__
 
         return {
@@ -361,4 +361,4 @@ def default_hostname() -> str:
     return socket.gethostname()
 
 
-__all__ = ["APIServer", "APIServerConfig", "JSON", "Representation"]
+__all__ = ["JSON", "APIServer", "APIServerConfig", "Representation"]

@@ -78,7 +78,7 @@ class NodePortAllocator:
         try:
             await self.store.create(f"{PORT_PREFIX}{port}", orjson.dumps({"owner": owner}))
         except KeyExistsError:
-            raise AllocationError(f"provided port is already allocated") from None
+            raise AllocationError("provided port is already allocated") from None
 
     async def allocate_next(self, owner: str) -> int:
         for _ in range(128):

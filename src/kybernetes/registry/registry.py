@@ -258,7 +258,7 @@ class Registry:
                     spec["clusterIPs"] = [ip]
                 spec.setdefault("ipFamilies", ["IPv4"])
                 spec.setdefault("ipFamilyPolicy", "SingleStack")
-            if stype in ("NodePort", "LoadBalancer") and spec.get("allocateLoadBalancerNodePorts", True) is not False or stype == "NodePort":
+            if (stype in ("NodePort", "LoadBalancer") and spec.get("allocateLoadBalancerNodePorts", True) is not False) or stype == "NodePort":
                 for i, p in enumerate(spec.get("ports") or []):
                     np = p.get("nodePort")
                     if np:

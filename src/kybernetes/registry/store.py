@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import copy
 import random
 import uuid
@@ -28,8 +29,8 @@ from kybernetes.api.validation import field as fe
 from kybernetes.registry.options import DeleteOptions, ListOptions, WriteOptions
 from kybernetes.registry.strategy import Strategy
 from kybernetes.registry.watchcache import (
-    CachedObject,
     CacheDispatcher,
+    CachedObject,
     CacheWatcher,
     TooOldResourceVersionError,
     WatchCache,
@@ -298,7 +299,7 @@ class ResourceStore:
                 "inconsistent list - objects that were created, modified, or deleted between the time the first "
                 "chunk was returned and now may show up in the list."
                 if opts.continue_token
-                else f"The resourceVersion for the provided list is too old."
+                else "The resourceVersion for the provided list is too old."
             ) from None
         token = encode_continue(revision, last_key[len(self.prefix) :] + "\x00") if more else ""
         if self._needs_conversion:
@@ -392,7 +393,7 @@ class ResourceStore:
                 meta.pop("namespace", None)
         return obj
 
-    def _invalid(self, name: str, errs: list[fe.FieldError]) -> StatusError:
+    def _invalid(self, name: str, errs: builtins.list[fe.FieldError]) -> StatusError:
         return errors.invalid(self.info.group, self.info.kind, name, errs)
 
     async def create(self, namespace: str, obj: Obj, opts: WriteOptions) -> Obj:
@@ -675,9 +676,9 @@ class ResourceStore:
     def _pending_spec_finalizers(self, obj: Obj) -> bool:
         return not self._finalizers_done(obj)
 
-    async def delete_collection(self, namespace: str, list_opts: ListOptions, opts: DeleteOptions) -> list[Obj]:
+    async def delete_collection(self, namespace: str, list_opts: ListOptions, opts: DeleteOptions) -> builtins.list[Obj]:
         res = await self.list(namespace, list_opts)
-        out: list[Obj] = []
+        out: builtins.list[Obj] = []
         for c in res.items:
             meta = c.obj["metadata"]
             try:

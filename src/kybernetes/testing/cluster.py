@@ -39,7 +39,7 @@ class KybCluster:
 
     def start(self, timeout: float = 60.0) -> KybCluster:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open while the process runs
+        self._log = open(self.log_path, "ab")
         cmd = [sys.executable, "-m", "kybernetes", "up", "--data-dir", str(self.data_dir), "--port", str(self.port),
                *self.extra_args]
         t0 = time.monotonic()
@@ -89,9 +89,9 @@ class KybCluster:
         return res
 
     def api_client(self) -> Any:
-        from kubernetes import client, config
+        from kubernetes import config
 
-        return config.new_client_from_config(str(self.kubeconfig))
+        return config.new_client_from_config(str(self.kubeconfig))  # type: ignore[no-untyped-call]
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int | None:
         rc = None

@@ -383,7 +383,9 @@ def validate_label_selector(errs: Errs, sel: Any, path: str) -> None:
 
 
 def selector_is_empty(sel: Any) -> bool:
-    return not d({"s": sel}, "s").get("matchLabels") and not lst(sel, "matchExpressions")
+    if not isinstance(sel, dict):
+        return True
+    return not sel.get("matchLabels") and not lst(sel, "matchExpressions")
 
 
 def selector_matches(sel: Any, labels: dict[str, str]) -> bool:

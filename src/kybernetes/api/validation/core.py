@@ -289,8 +289,6 @@ def validate_resources(errs: Errs, resources: Obj, path: str) -> None:
             value = parse_quantity(q)
             if value is not None and value < 0:
                 errs.append(field.invalid(p, quantity_text(q), "must be greater than or equal to 0"))
-            if name == "cpu" or name == "memory" or name.startswith("hugepages-"):
-                continue
     for name, q in requests.items():
         if name not in limits:
             continue
