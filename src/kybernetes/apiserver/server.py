@@ -39,6 +39,7 @@ from kybernetes.apiserver.requestinfo import RequestInfo, parse_request_info
 from kybernetes.apiserver.subresources import Subresources
 from kybernetes.registry.registry import Registry
 from kybernetes.registry.store import ResourceStore
+from kybernetes.registry.watchcache import DEFAULT_HISTORY
 from kybernetes.storage.factory import create_store
 from kybernetes.storage.interface import Store
 
@@ -61,6 +62,8 @@ class APIServerConfig:
     advertise_address: str = "127.0.0.1"
     token_auth_file: Path | None = None
     extra_sans: list[str] = field(default_factory=list)
+    watch_cache_size: int = DEFAULT_HISTORY  # events kept per resource for watches from a past resourceVersion
+    compaction_interval: float = 300.0  # seconds; 0 disables compaction
 
 
 class APIServer:
@@ -91,7 +94,7 @@ class APIServer:
         inner = self._store_override or create_store(cfg.datastore or f"sqlite:///{cfg.data_dir / 'state.db'}")
         self.store = InstrumentedStore(inner, self.metrics)
         await self.store.start()
-        self.registry = Registry(self.store)
+        self.registry = Registry(self.store, watch_cache_size=cfg.watch_cache_size)
         await self.registry.start()
         self.token_issuer = TokenIssuer(self.pki.sa_private_key_pem)
         self._setup_authn()
@@ -113,11 +116,31 @@ class APIServer:
                 self.discovery.server_address = f"{cfg.advertise_address}:{self.port}"
         await self.registry.bootstrap(cfg.advertise_address, self.port)
         self.ready = True
-        self._warm_task = asyncio.get_running_loop().create_task(self.openapi.warm(), name="openapi-warm")
+        loop = asyncio.get_running_loop()
+        self._warm_task = loop.create_task(self.openapi.warm(), name="openapi-warm")
+        if cfg.compaction_interval > 0:
+            self._compactor = loop.create_task(self._compact_loop(cfg.compaction_interval), name="compactor")
         log.info("API server listening on https://%s:%d", cfg.bind_address, self.port)
+
+    async def _compact_loop(self, interval: float) -> None:
+        """Compact the store to the revision seen one interval ago (as kube-apiserver's compactor does)."""
+        assert self.store is not None
+        last = 0
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if last > 0:
+                    await self.store.compact(last)
+                last = await self.store.current_revision()
+            except Exception:
+                log.exception("compaction failed")
 
     async def stop(self) -> None:
         self.ready = False
+        for name in ("_compactor", "_warm_task"):
+            task = getattr(self, name, None)
+            if task is not None:
+                task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
         if hasattr(self, "registry"):

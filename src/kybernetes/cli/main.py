@@ -85,7 +85,23 @@ def _apiserver_config(args: argparse.Namespace) -> Any:
         port=args.port,
         advertise_address=args.advertise_address or ("127.0.0.1" if args.bind_address in ("0.0.0.0", "::") else args.bind_address),
         token_auth_file=Path(args.token_auth_file) if args.token_auth_file else None,
+        watch_cache_size=args.default_watch_cache_size,
+        compaction_interval=parse_duration(args.etcd_compaction_interval),
     )
+
+
+def parse_duration(s: str) -> float:
+    """Go-style durations as upstream flags take them: 300ms, 5s, 5m, 1h30m, or plain seconds."""
+    import re
+
+    s = s.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", s):
+        return float(s)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", s)
+    if not parts or "".join(n + u for n, u in parts) != s:
+        raise argparse.ArgumentTypeError(f"invalid duration {s!r}")
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
 
 
 def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -153,6 +169,10 @@ def _add_server_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bind-address", default="127.0.0.1", help="address the API server listens on")
     p.add_argument("--advertise-address", default="", help="address other components and clients use")
     p.add_argument("--token-auth-file", default="", help="static bearer tokens (CSV: token,user,uid,\"group1,group2\")")
+    p.add_argument("--default-watch-cache-size", type=int, default=20000,
+                   help="events kept per resource for watches that resume from a past resourceVersion")
+    p.add_argument("--etcd-compaction-interval", default="5m",
+                   help="how often the store is compacted (a Go duration; 0 disables)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,9 +37,11 @@ _SA_VOLUME_PREFIX = "kube-api-access-"
 
 
 class Registry:
-    def __init__(self, storage: Store, resources: tuple[ResourceInfo, ...] | None = None) -> None:
+    def __init__(
+        self, storage: Store, resources: tuple[ResourceInfo, ...] | None = None, watch_cache_size: int = 0
+    ) -> None:
         self.storage = storage
-        self.dispatcher = CacheDispatcher(storage)
+        self.dispatcher = CacheDispatcher(storage, watch_cache_size) if watch_cache_size else CacheDispatcher(storage)
         self.managed_fields = ManagedFields()
         self.cluster_ips = ClusterIPAllocator(storage)
         self.node_ports = NodePortAllocator(storage)
@@ -55,7 +57,7 @@ class Registry:
 
     def _add(self, info: ResourceInfo, cache: WatchCache | None) -> ResourceStore:
         if cache is None:
-            cache = WatchCache(info.storage_prefix())
+            cache = WatchCache(info.storage_prefix(), self.dispatcher.history)
             cache.load([], 0)
         rs = ResourceStore(info, self, cache, strategy_for(info))
         self.stores[(info.group, info.version, info.resource)] = rs

@@ -249,6 +249,7 @@ class CacheDispatcher:
     """Runs the one store watch and keeps every WatchCache up to date."""
 
     store: Store
+    history: int = DEFAULT_HISTORY
     caches: dict[str, WatchCache] = field(default_factory=dict)
     revision: int = 0
     _tasks: TaskGroup = field(default_factory=lambda: TaskGroup("watchcache"))
@@ -258,7 +259,7 @@ class CacheDispatcher:
     async def start(self, prefixes: list[str]) -> None:
         rev = await self.store.current_revision()
         for p in prefixes:
-            self.caches.setdefault(p, WatchCache(p))
+            self.caches.setdefault(p, WatchCache(p, self.history))
         for p in prefixes:
             res = await self.store.range(p, revision=rev)
             self.caches[p].load(res.kvs, rev)
@@ -270,7 +271,7 @@ class CacheDispatcher:
         """Add a cache at run time (CRDs); safe against writes that land meanwhile."""
         if prefix in self.caches:
             return self.caches[prefix]
-        cache = WatchCache(prefix)
+        cache = WatchCache(prefix, self.history)
         self.caches[prefix] = cache  # buffers events from now on
         rev = self.revision
         res = await self.store.range(prefix, revision=rev)
