@@ -79,8 +79,27 @@ def resolve(node: Schema | None) -> Schema | None:
     return node
 
 
+_PROP_MEMO: dict[tuple[int, str], tuple[Schema, Schema | None]] = {}
+_ITEMS_MEMO: dict[int, tuple[Schema, Schema | None]] = {}
+
+
 def property_schema(node: Schema | None, name: str) -> Schema | None:
-    """The schema of property ``name`` of an object node; for maps, the value schema."""
+    """The schema of property ``name`` of an object node; for maps, the value schema.
+
+    Memoized: schema nodes are long-lived, and the memo keeps each parent alive so its id stays unique.
+    """
+    if node is None:
+        return None
+    hit = _PROP_MEMO.get((id(node), name))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    out = _property_schema(node, name)
+    if len(_PROP_MEMO) < 200_000:
+        _PROP_MEMO[(id(node), name)] = (node, out)
+    return out
+
+
+def _property_schema(node: Schema | None, name: str) -> Schema | None:
     node = resolve(node)
     if node is None:
         return None
@@ -101,11 +120,17 @@ def property_schema(node: Schema | None, name: str) -> Schema | None:
 
 
 def items_schema(node: Schema | None) -> Schema | None:
-    node = resolve(node)
     if node is None:
         return None
-    items = node.get("items")
-    return resolve(items) if isinstance(items, dict) else None
+    hit = _ITEMS_MEMO.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    resolved = resolve(node)
+    items = resolved.get("items") if resolved is not None else None
+    out = resolve(items) if isinstance(items, dict) else None
+    if len(_ITEMS_MEMO) < 100_000:
+        _ITEMS_MEMO[id(node)] = (node, out)
+    return out
 
 
 def types_of(node: Schema | None) -> set[str]:

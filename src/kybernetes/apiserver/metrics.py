@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -16,6 +17,7 @@ _STORAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 class Metrics:
     def __init__(self) -> None:
+        self._children: dict[tuple[str, ...], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry(auto_describe=False)
         labels = ["verb", "dry_run", "group", "version", "resource", "subresource", "scope", "component", "code"]
         self.requests = Counter(
@@ -54,9 +56,13 @@ class Metrics:
         code: int, seconds: float,
     ) -> None:
         lv = (verb, "All" if dry_run else "", group, version, resource, subresource, scope, "apiserver")
-        self.requests.labels(*lv, str(code)).inc()
+        key = (*lv, str(code))
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (self.requests.labels(*key), self.latency.labels(*lv))
+        children[0].inc()
         if verb not in ("WATCH", "CONNECT"):
-            self.latency.labels(*lv).observe(seconds)
+            children[1].observe(seconds)
 
     def watchers_inc(self, info: ResourceInfo) -> None:
         self.watchers.labels(info.group, info.version, info.kind).inc()

@@ -43,7 +43,21 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
         return decode_json(raw)
     if mt in (YAML, "application/x-yaml", "text/yaml"):
         return decode_yaml(raw)
+    if mt == PROTOBUF:
+        return decode_protobuf(raw)
     raise errors.unsupported_media_type(CREATE_MEDIA_TYPES)
+
+
+def decode_protobuf(raw: bytes) -> Any:
+    """Kubernetes' protobuf envelope, as kubectl's typed clients send it, into the JSON form."""
+    from kybernetes.api import protobuf
+
+    try:
+        return protobuf.decode(raw)
+    except protobuf.ProtobufUnknownKindError:
+        raise errors.unsupported_media_type([JSON, YAML]) from None
+    except protobuf.ProtobufDecodeError as e:
+        raise errors.bad_request(f"the object provided is unrecognized or malformed protobuf: {e}") from None
 
 
 def decode_json(raw: bytes) -> Any:
@@ -99,10 +113,25 @@ def parse_accept(accept: str | None) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
+_NEGOTIATED: dict[str, Representation] = {}
+
+
 def negotiate(accept: str | None, allow_table: bool = True) -> Representation:
     """Pick the response representation from an Accept header, as upstream's negotiation does."""
     if not accept:
         return Representation()
+    if allow_table:
+        hit = _NEGOTIATED.get(accept)
+        if hit is not None:
+            return hit
+        rep = _negotiate(accept, True)
+        if len(_NEGOTIATED) < 1024:
+            _NEGOTIATED[accept] = rep
+        return rep
+    return _negotiate(accept, False)
+
+
+def _negotiate(accept: str, allow_table: bool) -> Representation:
     for mt, params in parse_accept(accept):
         as_kind = params.get("as", "")
         if mt in (JSON, "*/*", "application/*", YAML):

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 
 _RETURN_DELETED = frozenset({("", "pods"), ("", "services"), ("", "namespaces"), ("", "persistentvolumes")})
+AUTH_CACHE_SECONDS = 10.0
 _HEALTH_CHECKS = ("ping", "log", "etcd", "informer-sync", "poststarthook/start-apiserver-admission-initializer",
                   "poststarthook/bootstrap-controller", "poststarthook/rbac/bootstrap-roles",
                   "poststarthook/scheduling/bootstrap-system-priority-classes")
@@ -166,7 +167,7 @@ class APIServer:
         self.authenticator = UnionAuthenticator(
             X509Authenticator(self.pki.ca_cert_pem), BearerTokenAuthenticator(token_auths)
         )
-        self._cert_users: dict[bytes, UserInfo | None] = {}
+        self._auth_cache: dict[tuple[str, Any], tuple[UserInfo, float]] = {}
 
     async def _sa_lookup(self, namespace: str, name: str, uid: str) -> bool:
         rs = self.registry.core("serviceaccounts")
@@ -191,21 +192,27 @@ class APIServer:
 
     # --- the one handler --------------------------------------------------------------------------
     async def _authenticate(self, request: web.Request) -> UserInfo | None:
-        if "Authorization" not in request.headers and request.transport is not None:
-            # the certificate of a connection does not change: authenticate it once
+        """Authenticate a request; results are cached for 10 s per credential, as upstream caches tokens."""
+        authz = request.headers.get("Authorization")
+        key: tuple[str, Any] | None = None
+        if authz:
+            key = ("token", authz)
+        elif request.transport is not None:
             ssl_obj = request.transport.get_extra_info("ssl_object")
             der = ssl_obj.getpeercert(binary_form=True) if ssl_obj is not None else None
             if der is not None:
-                if der in self._cert_users:
-                    return self._cert_users[der]
-                user = await self.authenticator.authenticate(auth_request_from_transport({}, request.transport))
-                if len(self._cert_users) > 1000:
-                    self._cert_users.clear()
-                self._cert_users[der] = user
-                return user
-        return await self.authenticator.authenticate(
-            auth_request_from_transport(request.headers, request.transport)
-        )
+                key = ("cert", der)
+        now = time.monotonic()
+        if key is not None:
+            hit = self._auth_cache.get(key)
+            if hit is not None and hit[1] > now:
+                return hit[0]
+        user = await self.authenticator.authenticate(auth_request_from_transport(request.headers, request.transport))
+        if key is not None and user is not None:
+            if len(self._auth_cache) > 4096:
+                self._auth_cache.clear()
+            self._auth_cache[key] = (user, now + AUTH_CACHE_SECONDS)
+        return user
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         start = time.perf_counter()

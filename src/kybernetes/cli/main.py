@@ -61,6 +61,16 @@ def _setup_logging(verbosity: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname).1s %(name)s: %(message)s", stream=sys.stderr)
 
 
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run the main coroutine on uvloop when it is installed (its event loop and TLS are C; both matter)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
+
+
 async def _run_until_signal(start: Callable[[], Coroutine[Any, Any, Any]], stop: Callable[[], Coroutine[Any, Any, Any]]) -> None:
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -127,7 +137,7 @@ def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         print(f"export KUBECONFIG={kubeconfig}", file=out, flush=True)
 
     try:
-        asyncio.run(_run_until_signal(start, server.stop))
+        run(_run_until_signal(start, server.stop))
     except OSError as e:
         print(f"kyb: cannot start: {e}", file=sys.stderr)
         return 1
@@ -153,7 +163,7 @@ def cmd_apiserver(args: argparse.Namespace) -> int:
         print(f"kyb apiserver: serving at {server.url}", file=sys.stderr, flush=True)
 
     try:
-        asyncio.run(_run_until_signal(start, server.stop))
+        run(_run_until_signal(start, server.stop))
     except OSError as e:
         print(f"kyb: cannot start: {e}", file=sys.stderr)
         return 1

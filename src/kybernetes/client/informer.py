@@ -345,6 +345,7 @@ class SharedInformer:
 
     async def _run(self) -> None:
         backoff = 0.2
+        gone = 0  # consecutive 410 answers
         need_list = True
         while True:
             try:
@@ -361,6 +362,7 @@ class SharedInformer:
                     rv = _rv(obj)
                     if rv:
                         self.last_sync_resource_version = rv
+                    gone = 0
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
@@ -368,6 +370,9 @@ class SharedInformer:
                 if e.code == 410:
                     log.info("informer %s: %s; relisting", self.name, e.message)
                     need_list = True
+                    gone += 1
+                    if gone > 1:  # the fresh list was already too old: do not spin
+                        await asyncio.sleep(min(0.05 * 2**gone, 5.0))
                     continue
                 log.warning("informer %s: %s", self.name, e)
                 await asyncio.sleep(backoff)

@@ -12,8 +12,6 @@ import base64
 import binascii
 import builtins
 import copy
-import random
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,6 +40,7 @@ from kybernetes.storage.interface import (
     KeyNotFoundError,
     KeyValue,
 )
+from kybernetes.util.ids import random_suffix, uuid4
 from kybernetes.util.timefmt import now_rfc3339
 
 if TYPE_CHECKING:
@@ -51,15 +50,13 @@ Obj = dict[str, Any]
 # a function that turns the current object into the desired one (for PATCH and internal updates)
 UpdateFunc = Callable[[Obj], Awaitable[Obj]]
 
-_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_GENERATE_ATTEMPTS = 8
 _MAX_CONFLICT_RETRIES = 16
 _FREEZE_METADATA = ("uid", "creationTimestamp", "name", "namespace", "selfLink")
 
 
 def generate_name(base: str) -> str:
-    base = base[: 63 - 5]
-    return base + "".join(random.choice(_NAME_CHARS) for _ in range(5))
+    return base[: 63 - 5] + random_suffix(5)
 
 
 def encode_for_storage(obj: Obj) -> bytes:
@@ -130,6 +127,7 @@ class ResourceStore:
         self.cache = cache
         self.strategy = strategy
         self.prefix = info.storage_prefix()
+        self._namespaced = info.namespaced
         self._needs_conversion = info.stored_version != info.version or (
             info.storage_group is not None and info.storage_group != info.group
         )
@@ -139,7 +137,9 @@ class ResourceStore:
 
     # --- keys and conversion -------------------------------------------------------------------
     def key(self, namespace: str, name: str) -> str:
-        return self.info.storage_key(namespace, name)
+        if self._namespaced:
+            return f"{self.prefix}{namespace}/{name}"
+        return self.prefix + name
 
     def namespace_prefix(self, namespace: str) -> str:
         if self.info.namespaced and namespace:
@@ -408,7 +408,8 @@ class ResourceStore:
         generated = not meta.get("name") and bool(meta.get("generateName"))
         attempts = _MAX_GENERATE_ATTEMPTS if generated else 1
         for attempt in range(attempts):
-            candidate = copy.deepcopy(obj) if attempts > 1 else obj
+            # every step below is redone on a retry, so the same object can be reused
+            candidate = obj
             cmeta = candidate["metadata"]
             if generated:
                 cmeta["name"] = generate_name(cmeta["generateName"])
@@ -433,7 +434,7 @@ class ResourceStore:
 
     def _fill_create_metadata(self, obj: Obj, opts: WriteOptions) -> None:
         meta = obj["metadata"]
-        meta["uid"] = str(uuid.uuid4())
+        meta["uid"] = uuid4()
         meta["creationTimestamp"] = now_rfc3339()
         for k in ("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "resourceVersion"):
             meta.pop(k, None)

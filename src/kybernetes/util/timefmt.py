@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 
+_last: tuple[int, str] = (0, "")
+
+
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time in seconds precision, formatted once per second (strftime is slow)."""
+    global _last
+    now = int(time.time())
+    if _last[0] != now:
+        _last = (now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
+    return _last[1]
 
 
 def now_rfc3339_micro() -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "MAGIC",
     "ProtobufDecodeError",
     "ProtobufEncodeError",
+    "ProtobufUnknownKindError",
     "decode",
     "decode_object",
     "encode",
@@ -55,6 +56,10 @@ MAGIC = b"k8s\x00"
 
 class ProtobufDecodeError(ValueError):
     """The body is not a valid protobuf encoding of a known Kubernetes object."""
+
+
+class ProtobufUnknownKindError(ProtobufDecodeError):
+    """The envelope names a kind that has no protobuf message (e.g. a custom resource): HTTP 415 upstream."""
 
 
 class ProtobufEncodeError(ValueError):
@@ -126,7 +131,7 @@ class _Message:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.plan: list[tuple[Any, ...]] | None = None  # see _make_plan
+        self.plan: tuple[dict[int, tuple[Any, ...]], list[tuple[int, str, Any]]] | None = None
         self.by_tag: dict[int, tuple[_Field, int, int]] | None = None  # see _make_by_tag
         self.fields: list[_Field] = []  # Go declaration order (= JSON order)
         self.by_num: dict[int, _Field] = {}
@@ -599,8 +604,11 @@ def _fixed(kind: int, buf: bytes, pos: int, size: int) -> Any:
     return _float(struct.unpack_from("<f", buf, pos)[0])
 
 
-def _make_plan(msg: _Message) -> list[tuple[Any, ...]]:
-    msg.plan = [(f.num, f.json, f.absent, f.bmode, f.omittable, f.msg, f) for f in msg.fields]
+def _make_plan(msg: _Message) -> tuple[dict[int, tuple[Any, ...]], list[tuple[int, str, Any]]]:
+    """(present: number -> build info, absent: fields that still appear in JSON when not on the wire)."""
+    present = {f.num: (f.json, f.bmode, f.omittable, f.msg, f) for f in msg.fields}
+    absent = [(f.num, f.json, f.absent) for f in msg.fields if f.absent is not _SKIP]
+    msg.plan = (present, absent)
     return msg.plan
 
 
@@ -617,17 +625,11 @@ def _make_by_tag(msg: _Message) -> dict[int, tuple[_Field, int, int]]:
 
 def _build(buf: bytes, ranges: list[tuple[int, int]], msg: _Message) -> dict[str, Any]:
     vals = _parse(buf, ranges, msg) if ranges else {}
-    get = vals.get
+    present, absent_fields = msg.plan or _make_plan(msg)
     out: dict[str, Any] = {}
-    for num, name, absent, bm, omittable, sub, f in msg.plan or _make_plan(msg):
-        v = get(num, _MISSING)
-        if v is _MISSING:
-            if absent is _SKIP:
-                continue
-            if absent is not _BUILD:
-                out[name] = absent[0]
-                continue
-            v = []
+    # fields on the wire, in wire (field number) order
+    for num, v in vals.items():
+        name, bm, omittable, sub, f = present[num]
         if bm == BM_VALUE:
             if omittable and not v:
                 continue
@@ -651,6 +653,19 @@ def _build(buf: bytes, ranges: list[tuple[int, int]], msg: _Message) -> dict[str
             if items is None and f.omitempty:
                 continue
             out[name] = items
+    # fields Go still marshals when they were not on the wire (zero values, null, empty structs)
+    for num, name, absent in absent_fields:
+        if num in vals:
+            continue
+        if absent is _BUILD:
+            f = present[num][4]
+            value = _build(buf, [], f.msg)
+            if f.inline:
+                out.update(value)
+            else:
+                out[name] = value
+        else:
+            out[name] = absent[0]
     return out
 
 
@@ -863,7 +878,7 @@ def decode_object(raw: bytes, api_version: str, kind: str) -> dict[str, Any]:
         raise _err("protobuf object without apiVersion/kind")
     msg = _table().lookup(api_version, kind)
     if msg is None:
-        raise _err(f"no protobuf message is known for {kind} in {api_version}")
+        raise ProtobufUnknownKindError(f"no protobuf message is known for {kind} in {api_version}")
     out: dict[str, Any] = {"kind": kind, "apiVersion": api_version}
     try:
         out.update(_build(raw, [(0, len(raw))], msg))
