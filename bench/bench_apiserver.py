@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kybernetes.testing.cluster import KybCluster  # noqa: E402
+from kybernetes.testing.cluster import KybCluster
 
 TOKEN = "bench-token-0123456789"
 

@@ -73,8 +73,7 @@ object_like = st.fixed_dictionaries(
         "apiVersion": st.sampled_from(["v1", "apps/v1", "batch/v1", "", "v2", "apps/v9"]) | st.text(max_size=8),
         "kind": st.sampled_from(["ConfigMap", "Pod", "Deployment", "Service", "Secret", "Namespace", "Job", ""])
         | st.text(max_size=8),
-        "metadata": st.dictionaries(st.sampled_from(KNOWN_KEYS + ["generateName", "resourceVersion", "uid",
-                                                                  "annotations", "finalizers"]), json_values, max_size=4)
+        "metadata": st.dictionaries(st.sampled_from([*KNOWN_KEYS, "generateName", "resourceVersion", "uid", "annotations", "finalizers"]), json_values, max_size=4)
         | json_values,
         "spec": st.dictionaries(st.sampled_from(KNOWN_KEYS), json_values, max_size=5) | json_values,
         "data": json_values,
@@ -143,7 +142,7 @@ def test_body_over_3mib_is_413(raw: Raw) -> None:
     big = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"},
                       "data": {"k": "x" * (3 * 1024 * 1024 + 10)}}).encode()
     before = raw.revision()
-    status, resp = raw.request("POST", "/api/v1/namespaces/default/configmaps", big, "application/json")
+    status, _resp = raw.request("POST", "/api/v1/namespaces/default/configmaps", big, "application/json")
     assert status == 413
     assert raw.revision() == before
 
