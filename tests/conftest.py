@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -28,10 +29,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KybCluster]:
 
 @pytest.fixture
 def ns(cluster: KybCluster) -> str:
+    """A fresh namespace; its `default` ServiceAccount comes from the serviceaccount controller."""
     name = "t-" + uuid.uuid4().hex[:8]
-    manifest = (
-        f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n---\n"
-        f"apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: default, namespace: {name}}}\n"
-    )
-    cluster.kubectl("create", "-f", "-", input=manifest)
+    cluster.kubectl("create", "namespace", name)
+    deadline = time.monotonic() + 30
+    while cluster.kubectl("get", "serviceaccount", "default", "-n", name, check=False).returncode != 0:
+        assert time.monotonic() < deadline, "the serviceaccount controller did not create the default account"
+        time.sleep(0.1)
     return name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,12 @@ from hypothesis import strategies as st
 
 from kybernetes.client.kubeconfig import load_kubeconfig
 from kybernetes.testing.cluster import KybCluster
+
+SNAPSHOT_COLLECTIONS = [
+    "/api/v1/namespaces/default/configmaps", "/api/v1/namespaces/default/pods", "/api/v1/namespaces/default/services",
+    "/api/v1/namespaces/default/secrets", "/api/v1/namespaces/default/serviceaccounts", "/api/v1/namespaces",
+    "/api/v1/nodes", "/apis/apps/v1/namespaces/default/deployments", "/apis/batch/v1/namespaces/default/jobs",
+]
 
 
 class Raw:
@@ -45,15 +52,29 @@ class Raw:
                 self.conn = self._connect()
         raise AssertionError("unreachable")
 
-    def revision(self) -> int:
-        status, body = self.request("GET", "/api/v1/namespaces")
-        assert status == 200
-        return int(json.loads(body)["metadata"]["resourceVersion"])
+    def revision(self) -> frozenset[tuple[str, str, str]]:
+        """What the fuzzed paths can reach: every object's (collection, name, resourceVersion).
+
+        Background writers (controllers renewing their Lease) change the global revision, so the
+        snapshot names the objects themselves."""
+        out: set[tuple[str, str, str]] = set()
+        for coll in SNAPSHOT_COLLECTIONS:
+            status, body = self.request("GET", coll)
+            assert status == 200, body
+            for item in json.loads(body)["items"]:
+                out.add((coll, item["metadata"]["name"], item["metadata"]["resourceVersion"]))
+        return frozenset(out)
 
 
 @pytest.fixture(scope="module")
 def raw(cluster: KybCluster) -> Iterator[Raw]:
     r = Raw(cluster)
+    # let the controllers finish their start-up writes in `default` before comparing snapshots
+    deadline = time.monotonic() + 30
+    for path in ("/api/v1/namespaces/default/serviceaccounts/default", "/api/v1/namespaces/default/configmaps/kube-root-ca.crt"):
+        while r.request("GET", path)[0] != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
     yield r
     r.conn.close()
 
@@ -165,9 +186,11 @@ def test_body_over_3mib_is_413(raw: Raw) -> None:
     ],
 )
 def test_bad_bodies_get_upstream_codes(raw: Raw, body: bytes, ctype: str, code: int, needle: str) -> None:
-    # pods need their service account (the serviceaccount controller makes it; do not depend on it here)
-    raw.request("POST", "/api/v1/namespaces/default/serviceaccounts",
-                b'{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}}', "application/json")
+    # pods need their service account, which the serviceaccount controller makes
+    deadline = time.monotonic() + 30
+    while raw.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     before = raw.revision()
     status, resp = raw.request("POST", "/api/v1/namespaces/default/configmaps" if b"Pod" not in body
                                else "/api/v1/namespaces/default/pods", body, ctype)

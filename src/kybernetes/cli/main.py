@@ -115,10 +115,21 @@ def parse_duration(s: str) -> float:
 
 
 def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """The whole cluster in one process tree: API server, then the components as its clients."""
     from kybernetes.apiserver.server import APIServer
-    from kybernetes.client.kubeconfig import write_kubeconfig
+    from kybernetes.client.kubeconfig import load_kubeconfig, write_kubeconfig
+    from kybernetes.controllers.manager import (
+        ControllerManager,
+        ControllerManagerOptions,
+        enabled_controllers,
+    )
 
     cfg = _apiserver_config(args)
+    try:
+        enabled_controllers(args.controllers)
+    except ValueError as e:
+        print(f"kyb: {e}", file=sys.stderr)
+        return 1
     lock = DataDirLock(cfg.data_dir)
     try:
         lock.acquire()
@@ -127,17 +138,30 @@ def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 1
     server = APIServer(cfg)
     kubeconfig = Path(args.kubeconfig).expanduser().resolve() if args.kubeconfig else cfg.data_dir / "kubeconfig.yaml"
+    components_stop = asyncio.Event()
+    tasks: list[asyncio.Task[Any]] = []
 
     async def start() -> None:
         await server.start()
         write_kubeconfig(
             kubeconfig, server.url, server.pki.ca_cert_pem, server.pki.admin_cert_pem, server.pki.admin_key_pem
         )
+        # every component talks to the API server through the API, like any client
+        manager = ControllerManager(load_kubeconfig(kubeconfig), ControllerManagerOptions(controllers=args.controllers))
+        tasks.append(asyncio.create_task(manager.run(components_stop), name="controller-manager"))
         print(f"kyb: cluster is up at {server.url}", file=sys.stderr)
         print(f"export KUBECONFIG={kubeconfig}", file=out, flush=True)
 
+    async def stop() -> None:
+        components_stop.set()
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=10)
+            for t in pending:
+                t.cancel()
+        await server.stop()
+
     try:
-        run(_run_until_signal(start, server.stop))
+        run(_run_until_signal(start, stop))
     except OSError as e:
         print(f"kyb: cannot start: {e}", file=sys.stderr)
         return 1
@@ -193,10 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="run a whole cluster in the foreground")
     _add_server_flags(up)
     up.add_argument("--kubeconfig", default="", help="where to write the admin kubeconfig (default DIR/kubeconfig.yaml)")
+    up.add_argument("--controllers", default="*",
+                    help="controllers to run: '*' for all, '-name' to disable one (as kube-controller-manager)")
     up.set_defaults(func=cmd_up)
     api = sub.add_parser("apiserver", help="run the API server alone")
     _add_server_flags(api)
     api.set_defaults(func=cmd_apiserver)
+    _add_controller_manager_parser(sub)
     return parser
 
 
@@ -208,6 +235,65 @@ def main(argv: list[str] | None = None) -> int:
         rc: int = args.func(args)
         return rc
     return 130
+
+
+def _bool_flag(s: str) -> bool:
+    if s.lower() in ("true", "1", "yes", "t"):
+        return True
+    if s.lower() in ("false", "0", "no", "f"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean {s!r}")
+
+
+def _add_controller_manager_parser(sub: Any) -> None:
+    cm = sub.add_parser("controller-manager", help="run the controller manager against an API server")
+    cm.add_argument("--kubeconfig", default="", help="kubeconfig of the API server (default $KUBECONFIG or ~/.kube/config)")
+    cm.add_argument("--controllers", default="*",
+                    help="controllers to enable: '*' (all on by default), 'foo' enables foo, '-foo' disables foo")
+    cm.add_argument("--leader-elect", type=_bool_flag, nargs="?", const=True, default=True,
+                    help="campaign for the kube-system/kube-controller-manager Lease before running controllers")
+    cm.add_argument("--leader-elect-lease-duration", default="15s", type=parse_duration)
+    cm.add_argument("--leader-elect-renew-deadline", default="10s", type=parse_duration)
+    cm.add_argument("--leader-elect-retry-period", default="2s", type=parse_duration)
+    cm.add_argument("--leader-elect-resource-name", default="kube-controller-manager")
+    cm.add_argument("--leader-elect-resource-namespace", default="kube-system")
+    cm.set_defaults(func=cmd_controller_manager)
+
+
+def cmd_controller_manager(args: argparse.Namespace) -> int:
+    from kybernetes.client.kubeconfig import KubeConfigError, default_kubeconfig_path, load_kubeconfig
+    from kybernetes.controllers.manager import ControllerManager, ControllerManagerOptions
+
+    path = Path(args.kubeconfig).expanduser() if args.kubeconfig else default_kubeconfig_path()
+    try:
+        config = load_kubeconfig(path)
+        opts = ControllerManagerOptions(
+            controllers=args.controllers,
+            leader_elect=args.leader_elect,
+            lease_duration=args.leader_elect_lease_duration,
+            renew_deadline=args.leader_elect_renew_deadline,
+            retry_period=args.leader_elect_retry_period,
+            lease_name=args.leader_elect_resource_name,
+            lease_namespace=args.leader_elect_resource_namespace,
+        )
+        manager = ControllerManager(config, opts)
+    except (KubeConfigError, ValueError) as e:
+        print(f"kyb controller-manager: {e}", file=sys.stderr)
+        return 1
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await manager.run(stop)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    run(serve())
+    return 0
 
 
 if __name__ == "__main__":

@@ -168,7 +168,8 @@ def _clean_params(params: Params | None) -> dict[str, str]:
 class RESTClient:
     """An async client for one API server. Use as ``async with RESTClient(cfg) as c`` or
     call :meth:`close`. The aiohttp session (a pooled connector) is created lazily inside
-    the running event loop."""
+    the running event loop. Over HTTP/1.1 every open watch holds one connection, so the
+    pool is large: a controller manager watches every resource at once."""
 
     def __init__(
         self,
@@ -176,7 +177,7 @@ class RESTClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         user_agent: str = USER_AGENT,
-        pool_size: int = 100,
+        pool_size: int = 1000,
     ) -> None:
         self.config = config
         self.timeout = timeout

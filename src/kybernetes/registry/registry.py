@@ -15,6 +15,7 @@ import string
 from typing import Any
 
 from kybernetes.api import errors
+from kybernetes.api.fieldselectors import field_set
 from kybernetes.api.resources import ResourceInfo, all_resources
 from kybernetes.api.validation import field as fe
 from kybernetes.registry.allocators import AllocationError, ClusterIPAllocator, NodePortAllocator
@@ -22,7 +23,7 @@ from kybernetes.registry.managedfields import ManagedFields
 from kybernetes.registry.options import DeleteOptions, WriteOptions
 from kybernetes.registry.store import ResourceStore
 from kybernetes.registry.strategy import strategy_for
-from kybernetes.registry.watchcache import CacheDispatcher, WatchCache
+from kybernetes.registry.watchcache import CacheDispatcher, FieldsFn, WatchCache
 from kybernetes.storage.interface import Store
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,16 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBERNETES_SERVICE_IP = "10.96.0.1"
 SA_TOKEN_EXPIRATION = 3607
 _SA_VOLUME_PREFIX = "kube-api-access-"
+
+
+def fields_fn_for(info: ResourceInfo) -> FieldsFn:
+    """The selectable fields of this resource's stored objects (what field selectors match)."""
+    group, kind = info.stored_group, info.kind
+
+    def fields(obj: Obj) -> dict[str, str]:
+        return field_set(group, kind, obj)
+
+    return fields
 
 
 class Registry:
@@ -51,20 +62,22 @@ class Registry:
 
     async def start(self) -> None:
         prefixes = sorted({r.storage_prefix() for r in self._resources if "list" in r.verbs})
+        for r in self._resources:
+            self.dispatcher.fields_fns.setdefault(r.storage_prefix(), fields_fn_for(r))
         await self.dispatcher.start(prefixes)
         for info in self._resources:
             self._add(info, self.dispatcher.caches.get(info.storage_prefix()))
 
     def _add(self, info: ResourceInfo, cache: WatchCache | None) -> ResourceStore:
         if cache is None:
-            cache = WatchCache(info.storage_prefix(), self.dispatcher.history)
+            cache = WatchCache(info.storage_prefix(), self.dispatcher.history, fields_fn_for(info))
             cache.load([], 0)
         rs = ResourceStore(info, self, cache, strategy_for(info))
         self.stores[(info.group, info.version, info.resource)] = rs
         return rs
 
     async def add_resource(self, info: ResourceInfo) -> ResourceStore:
-        cache = await self.dispatcher.add_prefix(info.storage_prefix())
+        cache = await self.dispatcher.add_prefix(info.storage_prefix(), fields_fn_for(info))
         return self._add(info, cache)
 
     def remove_resource(self, info: ResourceInfo) -> None:

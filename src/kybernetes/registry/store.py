@@ -20,7 +20,11 @@ import orjson
 
 from kybernetes.api import conversion, errors
 from kybernetes.api.errors import StatusError
-from kybernetes.api.fieldselectors import field_set, parse_field_selector, validate_field_selector
+from kybernetes.api.fieldselectors import (
+    convert_field_selector,
+    parse_field_selector,
+    validate_field_selector,
+)
 from kybernetes.api.resources import ResourceInfo
 from kybernetes.api.selectors import parse_selector
 from kybernetes.api.validation import field as fe
@@ -60,11 +64,19 @@ def generate_name(base: str) -> str:
 
 
 def encode_for_storage(obj: Obj) -> bytes:
-    """orjson bytes without metadata.resourceVersion (it is the key's mod revision)."""
+    """orjson bytes without metadata.resourceVersion (it is the key's mod revision).
+
+    apiVersion, kind and metadata come first, so the watch cache can splice the
+    resourceVersion into the first `"metadata":{` of the bytes.
+    """
     meta = obj.get("metadata") or {}
     rv = meta.pop("resourceVersion", None)
     try:
-        return orjson.dumps(obj)
+        ordered = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "metadata": meta}
+        for k, v in obj.items():
+            if k not in ordered:
+                ordered[k] = v
+        return orjson.dumps(ordered)
     finally:
         if rv is not None:
             meta["resourceVersion"] = rv
@@ -209,16 +221,17 @@ class ResourceStore:
             problem = validate_field_selector(self.info.group, self.info.kind, field_sel)
             if problem:
                 raise errors.bad_request(problem)
+            field_sel = convert_field_selector(self.info.group, self.info.kind, field_sel)
             if field_sel.empty():
                 field_sel = None
         if label_sel is None and field_sel is None:
             return None
-        group, kind = self.info.group, self.info.kind
+        fields_fn = self.cache.fields_fn
 
         def matches(c: CachedObject) -> bool:
             if label_sel is not None and not label_sel.matches(c.labels):
                 return False
-            if field_sel is not None and not field_sel.matches(field_set(group, kind, c.obj)):
+            if field_sel is not None and not field_sel.matches(c.fields(fields_fn)):
                 return False
             return True
 

@@ -42,20 +42,44 @@ class CacheNotReadyError(Exception):
 
 
 class CachedObject:
-    """An object as served: decoded once, encoded once, shared by every reader. Never mutate ``obj``."""
+    """An object as served, shared by every reader.
 
-    __slots__ = ("_json", "key", "obj", "rv")
+    Cache entries hold only the encoded JSON (with metadata.resourceVersion spliced in) and
+    what selectors need (labels, selectable fields): a decoded dict costs about five times
+    its JSON in Python, and the cache holds every object of the cluster. ``obj`` decodes on
+    each access (bind it once); objects built per request may carry their dict instead.
+    """
 
-    def __init__(self, key: str, obj: dict[str, Any], rv: int, raw: bytes | None = None) -> None:
+    __slots__ = ("_fields", "_json", "_labels", "_obj", "key", "rv")
+
+    def __init__(
+        self,
+        key: str,
+        obj: dict[str, Any] | None,
+        rv: int,
+        raw: bytes | None = None,
+        labels: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
         self.key = key
-        self.obj = obj
+        self._obj = obj
         self.rv = rv
         self._json = raw
+        self._labels = labels
+        self._fields = fields
 
     def json(self) -> bytes:
         if self._json is None:
-            self._json = orjson.dumps(self.obj)
+            self._json = orjson.dumps(self._obj)
         return self._json
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        """The object (read-only by convention); decoded from JSON when not held."""
+        if self._obj is not None:
+            return self._obj
+        out: dict[str, Any] = orjson.loads(self.json())
+        return out
 
     def copy(self) -> dict[str, Any]:
         """A private deep copy the caller may change."""
@@ -69,8 +93,31 @@ class CachedObject:
 
     @property
     def labels(self) -> dict[str, str]:
-        labels: dict[str, str] = self.obj.get("metadata", {}).get("labels") or {}
-        return labels
+        if self._labels is None:
+            self._labels = self.obj.get("metadata", {}).get("labels") or {}
+        return self._labels
+
+    def fields(self, fields_fn: FieldsFn | None) -> dict[str, str]:
+        if self._fields is None:
+            self._fields = fields_fn(self.obj) if fields_fn is not None else {}
+        return self._fields
+
+
+FieldsFn = Callable[[dict[str, Any]], dict[str, str]]
+
+_META = b'"metadata":{'
+
+
+def stamp_json(value: bytes, rv: int) -> bytes:
+    """Splice metadata.resourceVersion into a stored value (metadata is the first object key)."""
+    i = value.find(_META)
+    if i < 0:
+        obj = orjson.loads(value)
+        obj.setdefault("metadata", {})["resourceVersion"] = str(rv)
+        return orjson.dumps(obj)
+    j = i + len(_META)
+    sep = b"" if value[j : j + 1] == b"}" else b","
+    return value[:j] + b'"resourceVersion":"' + str(rv).encode() + b'"' + sep + value[j:]
 
 
 def decode_kv(kv: KeyValue, rv: int | None = None) -> CachedObject:
@@ -82,6 +129,15 @@ def decode_kv(kv: KeyValue, rv: int | None = None) -> CachedObject:
         meta = obj["metadata"] = {}
     meta["resourceVersion"] = str(rev)
     return CachedObject(kv.key, obj, rev)
+
+
+def _entry(key: str, value: bytes, rv: int, fields_fn: FieldsFn | None) -> CachedObject:
+    """A compact cache entry: stamped JSON plus labels and selectable fields."""
+    obj = orjson.loads(value)
+    meta = obj.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    fields = fields_fn(obj) if fields_fn is not None else {}
+    return CachedObject(key, None, rv, stamp_json(value, rv), labels, fields)
 
 
 @dataclass(slots=True)
@@ -154,8 +210,9 @@ class CacheWatcher:
 class WatchCache:
     """The objects under one storage prefix, with a bounded history of recent events."""
 
-    def __init__(self, prefix: str, history: int = DEFAULT_HISTORY) -> None:
+    def __init__(self, prefix: str, history: int = DEFAULT_HISTORY, fields_fn: FieldsFn | None = None) -> None:
         self.prefix = prefix
+        self.fields_fn = fields_fn
         self.objects: dict[str, CachedObject] = {}
         self.history: deque[CacheEvent] = deque(maxlen=history)
         # events with rv > oldest_rv are all in history (or there were none)
@@ -165,7 +222,7 @@ class WatchCache:
 
     def load(self, kvs: list[KeyValue], revision: int) -> None:
         for kv in kvs:
-            self.objects[kv.key] = decode_kv(kv)
+            self.objects[kv.key] = _entry(kv.key, kv.value, kv.mod_revision, self.fields_fn)
         self.oldest_rv = revision
         pending, self._pending = self._pending or [], None
         for ev in pending:
@@ -183,19 +240,21 @@ class WatchCache:
         key = ev.kv.key
         prev = self.objects.get(key)
         if ev.type == "PUT":
-            obj = decode_kv(ev.kv)
+            obj = _entry(key, ev.kv.value, ev.revision, self.fields_fn)
             self.objects[key] = obj
-            cev = CacheEvent("MODIFIED" if prev is not None else "ADDED", obj, prev, ev.revision)
+            cev = CacheEvent("MODIFIED" if prev is not None else "ADDED", obj, _shell(prev), ev.revision)
         else:
             if prev is None and ev.prev_kv is not None:
-                prev = decode_kv(ev.prev_kv)
+                prev = _entry(key, ev.prev_kv.value, ev.prev_kv.mod_revision, self.fields_fn)
             self.objects.pop(key, None)
             if prev is None:
                 return
-            last = dict(prev.obj)
-            last["metadata"] = dict(prev.obj.get("metadata", {}))
-            last["metadata"]["resourceVersion"] = str(ev.revision)
-            cev = CacheEvent("DELETED", CachedObject(key, last, ev.revision), prev, ev.revision)
+            # the last state, stamped with the delete's revision
+            assert ev.prev_kv is not None or prev._json is not None
+            raw = ev.prev_kv.value if ev.prev_kv is not None else None
+            last_json = stamp_json(raw, ev.revision) if raw is not None else _restamp(prev.json(), ev.revision)
+            last = CachedObject(key, None, ev.revision, last_json, prev._labels, prev._fields)
+            cev = CacheEvent("DELETED", last, _shell(prev), ev.revision)
         if len(self.history) == self.history.maxlen:
             self.oldest_rv = self.history[0].rv
         self.history.append(cev)
@@ -244,12 +303,26 @@ class WatchCache:
         self.watchers.discard(w)
 
 
+def _shell(c: CachedObject | None) -> CachedObject | None:
+    """What history keeps of a previous state: key, labels and fields (selectors), not its JSON."""
+    if c is None:
+        return None
+    return CachedObject(c.key, None, c.rv, b"", c._labels, c._fields)
+
+
+def _restamp(value: bytes, rv: int) -> bytes:
+    obj = orjson.loads(value)
+    obj.setdefault("metadata", {})["resourceVersion"] = str(rv)
+    return orjson.dumps(obj)
+
+
 @dataclass
 class CacheDispatcher:
     """Runs the one store watch and keeps every WatchCache up to date."""
 
     store: Store
     history: int = DEFAULT_HISTORY
+    fields_fns: dict[str, FieldsFn] = field(default_factory=dict)
     caches: dict[str, WatchCache] = field(default_factory=dict)
     revision: int = 0
     _tasks: TaskGroup = field(default_factory=lambda: TaskGroup("watchcache"))
@@ -259,7 +332,7 @@ class CacheDispatcher:
     async def start(self, prefixes: list[str]) -> None:
         rev = await self.store.current_revision()
         for p in prefixes:
-            self.caches.setdefault(p, WatchCache(p, self.history))
+            self.caches.setdefault(p, WatchCache(p, self.history, self.fields_fns.get(p)))
         for p in prefixes:
             res = await self.store.range(p, revision=rev)
             self.caches[p].load(res.kvs, rev)
@@ -267,11 +340,11 @@ class CacheDispatcher:
         self._started = True
         self._tasks.spawn(self._run(rev + 1), "dispatch")
 
-    async def add_prefix(self, prefix: str) -> WatchCache:
+    async def add_prefix(self, prefix: str, fields_fn: FieldsFn | None = None) -> WatchCache:
         """Add a cache at run time (CRDs); safe against writes that land meanwhile."""
         if prefix in self.caches:
             return self.caches[prefix]
-        cache = WatchCache(prefix, self.history)
+        cache = WatchCache(prefix, self.history, fields_fn)
         self.caches[prefix] = cache  # buffers events from now on
         rev = self.revision
         res = await self.store.range(prefix, revision=rev)
