@@ -68,7 +68,12 @@ def test_get_namespaces_has_system_namespaces(cluster: KybCluster) -> None:
     out = cluster.kubectl("get", "ns", "-o", "name").stdout.split()
     for ns in ("namespace/default", "namespace/kube-system", "namespace/kube-public", "namespace/kube-node-lease"):
         assert ns in out
-    svc = json.loads(cluster.kubectl("get", "svc", "kubernetes", "-n", "default", "-o", "json").stdout)
+    # the bootstrap controller keeps it (other tests may delete it: it comes back within ~10 s)
+    deadline = time.monotonic() + 20
+    while (res := cluster.kubectl("get", "svc", "kubernetes", "-n", "default", "-o", "json", check=False)).returncode:
+        assert time.monotonic() < deadline, res.stderr
+        time.sleep(0.5)
+    svc = json.loads(res.stdout)
     assert svc["spec"]["clusterIP"] == "10.96.0.1"
 
 

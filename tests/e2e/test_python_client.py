@@ -184,3 +184,20 @@ def test_watch_from_compacted_resource_version_is_gone(tmp_path_factory: pytest.
         with pytest.raises(ApiException) as e:
             core.list_namespaced_config_map("default", limit=2, _continue=page.metadata._continue)
         assert e.value.status == 410
+
+
+def test_kubernetes_service_is_reconciled(api: client.ApiClient) -> None:
+    """The bootstrap controller brings back the `kubernetes` Service and its endpoints."""
+    core = client.CoreV1Api(api)
+    core.delete_namespaced_service("kubernetes", "default")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            svc = core.read_namespaced_service("kubernetes", "default")
+            break
+        except ApiException as e:
+            assert e.status == 404 and time.monotonic() < deadline
+            time.sleep(0.5)
+    assert svc.spec.cluster_ip == "10.96.0.1"
+    eps = core.read_namespaced_endpoints("kubernetes", "default")
+    assert eps.subsets[0].ports[0].name == "https"

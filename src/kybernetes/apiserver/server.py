@@ -49,6 +49,7 @@ Obj = dict[str, Any]
 
 _RETURN_DELETED = frozenset({("", "pods"), ("", "services"), ("", "namespaces"), ("", "persistentvolumes")})
 AUTH_CACHE_SECONDS = 10.0
+BOOTSTRAP_RECONCILE_SECONDS = 10.0
 _HEALTH_CHECKS = ("ping", "log", "etcd", "informer-sync", "poststarthook/start-apiserver-admission-initializer",
                   "poststarthook/bootstrap-controller", "poststarthook/rbac/bootstrap-roles",
                   "poststarthook/scheduling/bootstrap-system-priority-classes")
@@ -119,9 +120,19 @@ class APIServer:
         self.ready = True
         loop = asyncio.get_running_loop()
         self._warm_task = loop.create_task(self.openapi.warm(), name="openapi-warm")
+        self._bootstrap_task = loop.create_task(self._bootstrap_loop(), name="bootstrap-controller")
         if cfg.compaction_interval > 0:
             self._compactor = loop.create_task(self._compact_loop(cfg.compaction_interval), name="compactor")
         log.info("API server listening on https://%s:%d", cfg.bind_address, self.port)
+
+    async def _bootstrap_loop(self, interval: float = BOOTSTRAP_RECONCILE_SECONDS) -> None:
+        """Keep the system namespaces and the `kubernetes` Service with its endpoints (the bootstrap controller)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.registry.bootstrap(self.config.advertise_address, self.port)
+            except Exception:
+                log.exception("bootstrap reconcile failed")
 
     async def _compact_loop(self, interval: float) -> None:
         """Compact the store to the revision seen one interval ago (as kube-apiserver's compactor does)."""
@@ -138,7 +149,7 @@ class APIServer:
 
     async def stop(self) -> None:
         self.ready = False
-        for name in ("_compactor", "_warm_task"):
+        for name in ("_compactor", "_warm_task", "_bootstrap_task"):
             task = getattr(self, name, None)
             if task is not None:
                 task.cancel()
