@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -143,62 +144,105 @@ def list_pods(c: KybCluster, runs: int) -> tuple[float, int]:
     return statistics.median(times), size
 
 
+class _WatchStream(asyncio.Protocol):
+    """A watch read as raw bytes: the client must cost far less than the server it measures, so it
+    scans the stream for each event's timestamp instead of parsing HTTP and JSON."""
+
+    MARK = b'"t":"'
+
+    def __init__(self, latencies: list[float], want: int, done: asyncio.Future[None]) -> None:
+        self.latencies = latencies
+        self.want = want
+        self.count = 0
+        self.tail = b""
+        self.done = done
+        self.opened = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        if not self.opened.done():
+            self.opened.set_result(None)
+        buf = self.tail + data
+        i = buf.find(self.MARK)
+        end = 0
+        while i >= 0:
+            j = buf.find(b'"', i + 5)
+            if j < 0:
+                break
+            self.latencies.append(now - float(buf[i + 5 : j]))
+            self.count += 1
+            end = j
+            i = buf.find(self.MARK, j)
+        self.tail = buf[max(end, len(buf) - 64):]
+        if self.count >= self.want and not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
 async def watchers(c: KybCluster, n_watchers: int, rate: int, seconds: float) -> tuple[int, int, float, float]:
     import aiohttp
 
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    conn = aiohttp.TCPConnector(ssl=ctx, limit=0)
+    host, port = c.server.removeprefix("https://").rsplit(":", 1)
     latencies: list[float] = []
-    counts = [0] * n_watchers
     total_writes = int(rate * seconds)
+    loop = asyncio.get_running_loop()
+    conn = aiohttp.TCPConnector(ssl=ctx, limit=64)
     async with aiohttp.ClientSession(connector=conn, headers={"Authorization": f"Bearer {TOKEN}"}) as s:
         async with s.get(f"{c.server}/api/v1/namespaces/watch/configmaps") as r:
             rv = (await r.json())["metadata"]["resourceVersion"]
-        ready = asyncio.Event()
-        opened = 0
-
-        async def watch(idx: int) -> None:
-            nonlocal opened
-            url = f"{c.server}/api/v1/namespaces/watch/configmaps?watch=true&resourceVersion={rv}&timeoutSeconds=120"
-            async with s.get(url, timeout=aiohttp.ClientTimeout(total=None)) as r:
-                opened += 1
-                if opened == n_watchers:
-                    ready.set()
-                async for line in r.content:
-                    now = time.time()
-                    i = line.find(b'"t":"')
-                    if i >= 0:
-                        t = float(line[i + 5 : line.index(b'"', i + 5)])
-                        latencies.append(now - t)
-                        counts[idx] += 1
-                        if counts[idx] >= total_writes:
-                            return
-
-        tasks = [asyncio.create_task(watch(i)) for i in range(n_watchers)]
-        await asyncio.wait_for(ready.wait(), 60)
+        streams: list[_WatchStream] = []
+        request = (
+            f"GET /api/v1/namespaces/watch/configmaps?watch=true&resourceVersion={rv}&timeoutSeconds=120 HTTP/1.1\r\n"
+            f"Host: {host}\r\nAuthorization: Bearer {TOKEN}\r\nAccept: application/json\r\n\r\n"
+        ).encode()
+        for _ in range(n_watchers):
+            done: asyncio.Future[None] = loop.create_future()
+            transport, proto = await loop.create_connection(
+                lambda d=done: _WatchStream(latencies, total_writes, d), host, int(port), ssl=ctx)
+            transport.write(request)
+            streams.append(proto)
+        await asyncio.wait_for(asyncio.gather(*(p.opened for p in streams)), 60)
         await asyncio.sleep(0.5)
         interval = 1.0 / rate
         t_start = time.monotonic()
-        for i in range(total_writes):
-            target = t_start + i * interval
-            delay = target - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"w-{i}"}, "data": {"t": repr(time.time())}}
+
+        async def write(i: int) -> None:
+            body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"w-{i}"},
+                    "data": {"t": repr(time.time())}}
             async with s.post(f"{c.server}/api/v1/namespaces/watch/configmaps", json=body) as r:
                 await r.read()
+
+        writers = []
+        for i in range(total_writes):
+            delay = t_start + i * interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            # writes are issued on schedule, not after the previous one returns
+            writers.append(asyncio.create_task(write(i)))
+        await asyncio.gather(*writers)
         achieved = total_writes / (time.monotonic() - t_start)
         try:
-            await asyncio.wait_for(asyncio.gather(*tasks), 60)
+            await asyncio.wait_for(asyncio.gather(*(p.done for p in streams)), 60)
         except TimeoutError:
-            for t in tasks:
-                t.cancel()
-    complete = sum(1 for x in counts if x == total_writes)
+            pass
+    complete = sum(1 for p in streams if p.count >= total_writes)
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
     return complete, total_writes, achieved, p99
+
+
+def _run(coro: Any) -> Any:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
 
 
 def main() -> None:
@@ -237,14 +281,16 @@ def main() -> None:
         t0 = time.monotonic()
         asyncio.run(create_pods(c, n))
         print(f"  created {n:,} pods in {time.monotonic() - t0:.1f} s")
+        held_before_list = rss_mib(c.proc.pid)  # type: ignore[union-attr]
         med, size = list_pods(c, 5)
         print(f"  LIST median {med * 1000:.0f} ms for {size / 1e6:.1f} MB   (target <= 300 ms for 10,000)")
-        held = rss_mib(c.proc.pid)  # type: ignore[union-attr]
-        print(f"== memory holding {n:,} pods: {held:.1f} MiB RSS   (target <= 400 MiB for 10,000)")
+        held = max(held_before_list, rss_mib(c.proc.pid))  # type: ignore[union-attr]
+        print(f"== memory holding {n:,} pods: {held:.1f} MiB RSS (before the lists: {held_before_list:.1f})   "
+              "(target <= 400 MiB for 10,000)")
 
         nw = 100 if quick else 500
         print(f"== {nw} watchers, 200 writes/s")
-        complete, writes, achieved, p99 = asyncio.run(watchers(c, nw, 200, 5 if quick else 10))
+        complete, writes, achieved, p99 = _run(watchers(c, nw, 200, 5 if quick else 10))
         print(f"  watchers with every event: {complete}/{nw} ({writes} writes at {achieved:.0f}/s); "
               f"p99 delivery {p99 * 1000:.0f} ms   (target: all, p99 <= 100 ms)")
     finally:

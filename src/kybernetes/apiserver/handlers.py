@@ -278,7 +278,7 @@ class ResourceHandlers:
             elif rep.as_kind in ("PartialObjectMetadata", "PartialObjectMetadataList"):
                 obj_bytes = orjson.dumps(responses.partial_metadata(c.obj, rep.version))
             else:
-                obj_bytes = rs.output(c).json()
+                return rs.output(c).event_line(type_)
             return b'{"type":"' + type_.encode() + b'","object":' + obj_bytes + b"}\n"
 
         def bookmark(rv: int, initial_end: bool = False) -> bytes:

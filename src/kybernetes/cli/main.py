@@ -114,15 +114,57 @@ def parse_duration(s: str) -> float:
     return sum(float(n) * scale[u] for n, u in parts)
 
 
+class ChildProcess:
+    """A component of `kyb up` in its own process (its own core and GIL), restarted if it dies."""
+
+    def __init__(self, name: str, argv: list[str], log_path: Path) -> None:
+        self.name = name
+        self.argv = argv
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._supervise(), name=f"supervise-{self.name}")
+
+    async def _supervise(self) -> None:
+        backoff = 1.0
+        while not self._stopping:
+            log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                self.proc = await asyncio.create_subprocess_exec(
+                    *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd
+                )
+            finally:
+                os.close(log_fd)
+            rc = await self.proc.wait()
+            if self._stopping:
+                return
+            log.warning("%s exited with %s; restarting in %.0f s", self.name, rc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        self._stopping = True
+        proc = self.proc
+        if proc is not None and proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), timeout)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        if self._task is not None:
+            self._task.cancel()
+
+
 def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    """The whole cluster in one process tree: API server, then the components as its clients."""
+    """The whole cluster as one process tree: the API server here, each component a child process
+    that talks to it through the API like any client."""
     from kybernetes.apiserver.server import APIServer
-    from kybernetes.client.kubeconfig import load_kubeconfig, write_kubeconfig
-    from kybernetes.controllers.manager import (
-        ControllerManager,
-        ControllerManagerOptions,
-        enabled_controllers,
-    )
+    from kybernetes.client.kubeconfig import write_kubeconfig
+    from kybernetes.controllers.manager import enabled_controllers
 
     cfg = _apiserver_config(args)
     try:
@@ -138,26 +180,29 @@ def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 1
     server = APIServer(cfg)
     kubeconfig = Path(args.kubeconfig).expanduser().resolve() if args.kubeconfig else cfg.data_dir / "kubeconfig.yaml"
-    components_stop = asyncio.Event()
-    tasks: list[asyncio.Task[Any]] = []
+    logs = cfg.data_dir / "logs"
+    children: list[ChildProcess] = []
 
     async def start() -> None:
         await server.start()
         write_kubeconfig(
             kubeconfig, server.url, server.pki.ca_cert_pem, server.pki.admin_cert_pem, server.pki.admin_key_pem
         )
-        # every component talks to the API server through the API, like any client
-        manager = ControllerManager(load_kubeconfig(kubeconfig), ControllerManagerOptions(controllers=args.controllers))
-        tasks.append(asyncio.create_task(manager.run(components_stop), name="controller-manager"))
-        print(f"kyb: cluster is up at {server.url}", file=sys.stderr)
+        logs.mkdir(exist_ok=True)
+        verbosity = ["-" + "v" * args.verbose] if args.verbose else []
+        children.append(ChildProcess(
+            "controller-manager",
+            [sys.executable, "-m", "kybernetes", *verbosity, "controller-manager", "--kubeconfig", str(kubeconfig),
+             "--controllers", args.controllers],
+            logs / "controller-manager.log",
+        ))
+        for child in children:
+            child.start()
+        print(f"kyb: cluster is up at {server.url} (logs in {logs})", file=sys.stderr)
         print(f"export KUBECONFIG={kubeconfig}", file=out, flush=True)
 
     async def stop() -> None:
-        components_stop.set()
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=10)
-            for t in pending:
-                t.cancel()
+        await asyncio.gather(*(c.stop() for c in children), return_exceptions=True)
         await server.stop()
 
     try:

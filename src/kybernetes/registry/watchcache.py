@@ -50,7 +50,7 @@ class CachedObject:
     each access (bind it once); objects built per request may carry their dict instead.
     """
 
-    __slots__ = ("_fields", "_json", "_labels", "_obj", "key", "rv")
+    __slots__ = ("_fields", "_json", "_labels", "_lines", "_obj", "key", "rv")
 
     def __init__(
         self,
@@ -67,6 +67,17 @@ class CachedObject:
         self._json = raw
         self._labels = labels
         self._fields = fields
+        self._lines: dict[str, bytes] | None = None
+
+    def event_line(self, type_: str) -> bytes:
+        """`{"type":...,"object":...}` and a newline, built once per event type and shared by watchers."""
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = {}
+        line = lines.get(type_)
+        if line is None:
+            line = lines[type_] = b'{"type":"' + type_.encode() + b'","object":' + self.json() + b"}\n"
+        return line
 
     def json(self) -> bytes:
         if self._json is None:
@@ -151,10 +162,20 @@ class CacheEvent:
 WatchFilter = Callable[[CachedObject], bool]
 
 
+def _wake_up(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+# After the first event of a quiet period, a watcher waits this long for more before writing:
+# one wake-up and one (TLS) write per batch instead of per event, at the cost of this much latency.
+COALESCE_SECONDS = 0.025
+
+
 class CacheWatcher:
     """One client's watch: a filter and a buffer of events the serving task drains."""
 
-    __slots__ = ("_wake", "buffer", "closed", "key_prefix", "matches", "overflowed")
+    __slots__ = ("_waiter", "buffer", "closed", "key_prefix", "matches", "overflowed")
 
     def __init__(self, key_prefix: str, matches: WatchFilter | None) -> None:
         self.key_prefix = key_prefix  # e.g. the namespace's prefix, or the resource prefix
@@ -162,7 +183,7 @@ class CacheWatcher:
         self.buffer: list[tuple[str, CachedObject]] = []
         self.closed = False
         self.overflowed = False
-        self._wake = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, ev: CacheEvent) -> None:
         if self.closed or not ev.obj.key.startswith(self.key_prefix):
@@ -189,20 +210,33 @@ class CacheWatcher:
         if len(self.buffer) > WATCHER_BUFFER_LIMIT:
             self.overflowed = True
             self.closed = True
-        self._wake.set()
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(None)
 
     def close(self) -> None:
         self.closed = True
-        self._wake.set()
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(None)
 
     async def next_batch(self, timeout: float | None) -> list[tuple[str, CachedObject]]:
-        """Wait for events; returns [] on timeout or close."""
+        """Wait for events (then a moment more, to batch them); returns [] on timeout or close."""
         if not self.buffer and not self.closed:
+            loop = asyncio.get_running_loop()
+            fut: asyncio.Future[None] = loop.create_future()
+            self._waiter = fut
+            timer = loop.call_later(timeout, _wake_up, fut) if timeout is not None else None
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
+                await fut
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+            if not self.buffer:
                 return []
-        self._wake.clear()
+            if not self.closed and COALESCE_SECONDS > 0:
+                await asyncio.sleep(COALESCE_SECONDS)
         batch, self.buffer = self.buffer, []
         return batch
 
