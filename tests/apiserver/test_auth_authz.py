@@ -12,10 +12,9 @@ from kybernetes.apiserver.auth.authz import (
     Decision,
     PrivilegedGroupAuthorizer,
     forbidden_error,
-    parse_request_info,
-    request_verb,
 )
 from kybernetes.apiserver.auth.user import UserInfo
+from kybernetes.apiserver.requestinfo import parse_request_info, request_verb
 
 BOB = UserInfo("bob", groups=("system:authenticated",))
 ADMIN = UserInfo("kyb-admin", groups=("system:masters", "system:authenticated"))

@@ -1,80 +1,162 @@
-"""RequestInfo: what a request URL names, as upstream's RequestInfoFactory parses it."""
+"""RequestInfo: what a request URL and method name, as upstream's RequestInfoFactory parses them.
+
+Used by routing, authorization, metrics and audit alike.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
 
-_NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
-_VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+API_PREFIXES: Final = frozenset({"api", "apis"})
+GROUPLESS_API_PREFIXES: Final = frozenset({"api"})
+SPECIAL_VERBS: Final = frozenset({"proxy", "watch"})
+SPECIAL_VERBS_NO_SUBRESOURCES: Final = frozenset({"proxy"})
+NAMESPACE_SUBRESOURCES: Final = frozenset({"status", "finalize"})
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class RequestInfo:
+    """What a request addresses (endpoints/request.RequestInfo)."""
+
+    is_resource_request: bool
     path: str
-    method: str
-    is_resource_request: bool = False
-    api_prefix: str = ""  # "api" or "apis"
-    group: str = ""
-    version: str = ""
+    verb: str
+    api_prefix: str = ""
+    api_group: str = ""
+    api_version: str = ""
     namespace: str = ""
     resource: str = ""
     subresource: str = ""
     name: str = ""
-    verb: str = ""
-    parts: list[str] = field(default_factory=list)  # the rest after the subresource (proxy paths)
+    parts: tuple[str, ...] = ()
 
 
-def parse_request_info(path: str, method: str, query_watch: bool) -> RequestInfo:
-    info = RequestInfo(path=path, method=method)
-    parts = [p for p in path.strip("/").split("/")]
-    if not parts or parts[0] not in ("api", "apis") or parts == [""]:
-        info.verb = method.lower()
-        return info
-    info.api_prefix = parts[0]
-    rest = parts[1:]
-    if info.api_prefix == "api":
-        if not rest:
-            return info
-        info.version = rest[0]
-        rest = rest[1:]
+def _truthy_watch(value: str) -> bool:
+    return value.lower() not in ("false", "0", "")
+
+
+def _valid_path_segment(name: str) -> bool:
+    return name not in (".", "..") and "/" not in name and "%" not in name
+
+
+def _field_selector_name(selector: str) -> str | None:
+    """RequiresExactMatch("metadata.name") of a field selector string."""
+    for term in selector.split(","):
+        term = term.strip()
+        for op in ("==", "="):
+            if op in term and "!=" not in term:
+                key, _, value = term.partition(op)
+                if key.strip() == "metadata.name":
+                    return value.strip()
+                break
+    return None
+
+
+def request_verb(method: str, has_name: bool, watch: bool = False) -> str:
+    """The API verb of a resource request from its HTTP method (upstream RequestInfoFactory):
+    GET/HEAD -> get (named) / list / watch (``watch=true``), POST -> create, PUT -> update,
+    PATCH -> patch, DELETE -> delete (named) / deletecollection."""
+    m = method.upper()
+    if m in ("GET", "HEAD"):
+        if has_name:
+            return "get"
+        return "watch" if watch else "list"
+    if m == "POST":
+        return "create"
+    if m == "PUT":
+        return "update"
+    if m == "PATCH":
+        return "patch"
+    if m == "DELETE":
+        return "delete" if has_name else "deletecollection"
+    return ""
+
+
+def parse_request_info(method: str, path: str, query: Mapping[str, str] | None = None) -> RequestInfo:
+    """Upstream RequestInfoFactory.NewRequestInfo for prefixes ``/api`` and ``/apis``.
+
+    Examples::
+
+        GET /api/v1/namespaces/default/pods            list pods in default
+        GET /api/v1/namespaces/default/pods?watch=1    watch
+        GET /api/v1/watch/namespaces/default/pods/foo  watch, name foo
+        POST /api/v1/namespaces/default/pods/foo/eviction   create pods/eviction
+        GET /apis/apps/v1/deployments                  list deployments (all namespaces)
+        GET /api/v1/namespaces/default                 get namespaces default
+        GET /healthz                                   non-resource, verb get
+    """
+    q = query or {}
+    non_resource = RequestInfo(is_resource_request=False, path=path, verb=method.lower())
+    parts = [p for p in path.strip("/").split("/")] if path.strip("/") else []
+    if len(parts) < 3 or parts[0] not in API_PREFIXES:
+        return non_resource
+    api_prefix = parts[0]
+    cur = parts[1:]
+    api_group = ""
+    if api_prefix not in GROUPLESS_API_PREFIXES:
+        if len(cur) < 3:
+            return non_resource
+        api_group = cur[0]
+        cur = cur[1:]
+    api_version = cur[0]
+    cur = cur[1:]
+
+    if cur[0] in SPECIAL_VERBS:
+        if len(cur) < 2:
+            # upstream: "unable to determine kind and namespace from url"; treat as non-resource
+            return non_resource
+        verb = cur[0]
+        cur = cur[1:]
     else:
-        if len(rest) < 2:
-            if rest:
-                info.group = rest[0]
-            return info
-        info.group, info.version = rest[0], rest[1]
-        rest = rest[2:]
-    if not rest or rest == [""]:
-        return info
-    info.is_resource_request = True
-    info.verb = _VERBS.get(method, method.lower())
-    if rest[0] == "watch":
-        info.verb = "watch"
-        rest = rest[1:]
-    if rest and rest[0] == "namespaces":
-        if len(rest) > 1:
-            info.namespace = rest[1]
-            if len(rest) > 2 and rest[2] not in _NAMESPACE_SUBRESOURCES:
-                rest = rest[2:]
-    if not rest:
-        info.is_resource_request = False
-        return info
-    info.resource = rest[0]
-    if len(rest) > 1:
-        info.name = rest[1]
-    if len(rest) > 2:
-        info.subresource = rest[2]
-    if len(rest) > 3:
-        info.parts = rest[3:]
-    if info.resource == "namespaces" and info.name:
-        info.namespace = info.name
-    if info.resource == "namespaces" and not info.name and info.namespace:
-        info.name = info.namespace
-    if not info.name:
-        if info.verb == "get":
-            info.verb = "watch" if query_watch else "list"
-        elif info.verb == "delete":
-            info.verb = "deletecollection"
-    elif info.verb == "get" and query_watch:
-        info.verb = "watch"
-    return info
+        verb = {
+            "POST": "create",
+            "GET": "get",
+            "HEAD": "get",
+            "PUT": "update",
+            "PATCH": "patch",
+            "DELETE": "delete",
+        }.get(method.upper(), "")
+
+    namespace = ""
+    if cur[0] == "namespaces":
+        if len(cur) > 1:
+            namespace = cur[1]
+            if len(cur) > 2 and cur[2] not in NAMESPACE_SUBRESOURCES:
+                cur = cur[2:]
+
+    resource = name = subresource = ""
+    if len(cur) >= 3 and verb not in SPECIAL_VERBS_NO_SUBRESOURCES:
+        subresource = cur[2]
+    if len(cur) >= 2:
+        name = cur[1]
+    if len(cur) >= 1:
+        resource = cur[0]
+
+    if not name and verb == "get":
+        verb = "watch" if _truthy_watch(q.get("watch", "")) else "list"
+        fs = q.get("fieldSelector")
+        if fs:
+            n = _field_selector_name(fs)
+            if n and _valid_path_segment(n):
+                name = n
+    if not name and verb == "delete":
+        verb = "deletecollection"
+
+    return RequestInfo(
+        is_resource_request=True,
+        path=path,
+        verb=verb,
+        api_prefix=api_prefix,
+        api_group=api_group,
+        api_version=api_version,
+        namespace=namespace,
+        resource=resource,
+        subresource=subresource,
+        name=name,
+        parts=tuple(cur),
+    )
+
+
+__all__ = ["RequestInfo", "parse_request_info", "request_verb"]

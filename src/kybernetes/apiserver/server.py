@@ -228,7 +228,7 @@ class APIServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         start = time.perf_counter()
         path = request.path
-        ri = parse_request_info(path, request.method, request.query.get("watch") in ("true", "1"))
+        ri = parse_request_info(request.method, path, request.query)
         code = 500
         try:
             user = await self._authenticate(request)
@@ -257,13 +257,13 @@ class APIServer:
                 verb = ri.verb.upper() if ri.verb not in ("watch",) else "WATCH"
                 scope = "cluster" if not ri.namespace else ("resource" if ri.name else "namespace")
                 self.metrics.observe_request(
-                    verb, "dryRun" in request.query, ri.group, ri.version, ri.resource, ri.subresource, scope,
+                    verb, "dryRun" in request.query, ri.api_group, ri.api_version, ri.resource, ri.subresource, scope,
                     code, time.perf_counter() - start,
                 )
 
     async def _authorize(self, user: UserInfo, ri: RequestInfo) -> None:
         attrs = Attributes(
-            user=user, verb=ri.verb, namespace=ri.namespace, api_group=ri.group, api_version=ri.version,
+            user=user, verb=ri.verb, namespace=ri.namespace, api_group=ri.api_group, api_version=ri.api_version,
             resource=ri.resource, subresource=ri.subresource, name=ri.name, path=ri.path,
             resource_request=ri.is_resource_request,
         )
@@ -372,7 +372,7 @@ class APIServer:
 
 
     async def _resource(self, request: web.Request, ri: RequestInfo) -> web.StreamResponse:
-        info = lookup(ri.group, ri.version, ri.resource)
+        info = lookup(ri.api_group, ri.api_version, ri.resource)
         if info is None:
             raise StatusError(404, "NotFound", "the server could not find the requested resource", {})
         if ri.subresource or not getattr(info, "stored", True):
