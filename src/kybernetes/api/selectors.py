@@ -10,107 +10,15 @@ tuple of small closures.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Final
 
 from kybernetes.api.validation.field import FieldError, invalid, not_supported
+from kybernetes.api.validation.names import is_qualified_name, is_valid_label_value
 
-# -- validation (k8s.io/apimachinery/pkg/util/validation) -------------------------------
-
-_QNAME_CHAR_FMT: Final = "[A-Za-z0-9]"
-_QNAME_EXT_CHAR_FMT: Final = "[-A-Za-z0-9_.]"
-QUALIFIED_NAME_FMT: Final = "(" + _QNAME_CHAR_FMT + _QNAME_EXT_CHAR_FMT + "*)?" + _QNAME_CHAR_FMT
-_QUALIFIED_NAME_ERR_MSG: Final = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-QUALIFIED_NAME_MAX_LENGTH: Final = 63
-_QUALIFIED_NAME_RE: Final = re.compile("^" + QUALIFIED_NAME_FMT + "$")
-
-LABEL_VALUE_FMT: Final = "(" + QUALIFIED_NAME_FMT + ")?"
-_LABEL_VALUE_ERR_MSG: Final = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-    "and must start and end with an alphanumeric character"
-)
-LABEL_VALUE_MAX_LENGTH: Final = 63
-_LABEL_VALUE_RE: Final = re.compile("^" + LABEL_VALUE_FMT + "$")
-
-_DNS1123_LABEL_FMT: Final = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-DNS1123_SUBDOMAIN_FMT: Final = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1123_SUBDOMAIN_ERR_MSG: Final = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-    "and must start and end with an alphanumeric character"
-)
-DNS1123_SUBDOMAIN_MAX_LENGTH: Final = 253
-_DNS1123_SUBDOMAIN_RE: Final = re.compile("^" + DNS1123_SUBDOMAIN_FMT + "$")
-
-
-def max_len_error(length: int) -> str:
-    return f"must be no more than {length} characters"
-
-
-def regex_error(msg: str, fmt: str, *examples: str) -> str:
-    if not examples:
-        return msg + " (regex used for validation is '" + fmt + "')"
-    msg += " (e.g. "
-    for i, ex in enumerate(examples):
-        if i > 0:
-            msg += " or "
-        msg += "'" + ex + "', "
-    return msg + "regex used for validation is '" + fmt + "')"
-
-
-def empty_error() -> str:
-    return "must be non-empty"
-
-
-def is_dns1123_subdomain(value: str) -> list[str]:
-    errs: list[str] = []
-    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
-        errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
-    if not _DNS1123_SUBDOMAIN_RE.match(value):
-        errs.append(regex_error(_DNS1123_SUBDOMAIN_ERR_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
-
-
-def is_qualified_name(value: str) -> list[str]:
-    """validation.IsQualifiedName: label keys, annotation keys, ..."""
-    errs: list[str] = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if len(prefix) == 0:
-            errs.append("prefix part " + empty_error())
-        else:
-            errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix))
-    else:
-        return [
-            "a qualified name "
-            + regex_error(_QUALIFIED_NAME_ERR_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if len(name) == 0:
-        errs.append("name part " + empty_error())
-    elif len(name) > QUALIFIED_NAME_MAX_LENGTH:
-        errs.append("name part " + max_len_error(QUALIFIED_NAME_MAX_LENGTH))
-    if not _QUALIFIED_NAME_RE.match(name):
-        errs.append(
-            "name part "
-            + regex_error(_QUALIFIED_NAME_ERR_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-        )
-    return errs
-
-
-def is_valid_label_value(value: str) -> list[str]:
-    """validation.IsValidLabelValue."""
-    errs: list[str] = []
-    if len(value) > LABEL_VALUE_MAX_LENGTH:
-        errs.append(max_len_error(LABEL_VALUE_MAX_LENGTH))
-    if not _LABEL_VALUE_RE.match(value):
-        errs.append(regex_error(_LABEL_VALUE_ERR_MSG, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
+# -- validation: upstream's validators live in kybernetes.api.validation.names ---------------
 
 
 # -- errors -------------------------------------------------------------------------------

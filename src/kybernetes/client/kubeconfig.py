@@ -21,6 +21,8 @@ from typing import Any, Final
 
 import yaml
 
+from kybernetes.util.files import atomic_write
+
 SERVICE_ACCOUNT_DIR: Final = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 DEFAULT_NAME: Final = "kyb"
 
@@ -90,24 +92,6 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _atomic_write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def kubeconfig_dict(
     server_url: str,
     ca_pem: bytes | None,
@@ -155,7 +139,7 @@ def write_kubeconfig(
     """Write a kubeconfig for ``server_url`` (mode 0600, atomically). Returns the path."""
     p = Path(path)
     doc = kubeconfig_dict(server_url, ca_pem, client_cert_pem, client_key_pem, token, name, namespace)
-    _atomic_write(p, yaml.safe_dump(doc, sort_keys=False, default_flow_style=False).encode(), 0o600)
+    atomic_write(p, yaml.safe_dump(doc, sort_keys=False, default_flow_style=False).encode(), 0o600)
     return p
 
 

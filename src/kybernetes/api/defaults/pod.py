@@ -4,44 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kybernetes.api.validation.core import VOLUME_SOURCES
+
 Obj = dict[str, Any]
 
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-_VOLUME_SOURCES = frozenset(
-    {
-        "hostPath",
-        "emptyDir",
-        "gcePersistentDisk",
-        "awsElasticBlockStore",
-        "gitRepo",
-        "secret",
-        "nfs",
-        "iscsi",
-        "glusterfs",
-        "persistentVolumeClaim",
-        "rbd",
-        "flexVolume",
-        "cinder",
-        "cephfs",
-        "flocker",
-        "downwardAPI",
-        "fc",
-        "azureFile",
-        "configMap",
-        "vsphereVolume",
-        "quobyte",
-        "azureDisk",
-        "photonPersistentDisk",
-        "projected",
-        "portworxVolume",
-        "scaleIO",
-        "storageos",
-        "csi",
-        "ephemeral",
-        "image",
-    }
-)
+# the volume source fields (one is set per volume), shared with validation
+_VOLUME_SOURCES = frozenset(VOLUME_SOURCES)
 
 
 def _dict(parent: Obj, key: str) -> Obj | None:

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 import socket
 import ssl
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +30,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from kybernetes.util.files import atomic_write
 
 CA_VALIDITY_DAYS: Final = 3650
 LEAF_VALIDITY_DAYS: Final = 365
@@ -130,24 +130,6 @@ def cert_sans(cert: x509.Certificate) -> tuple[set[str], set[ipaddress.IPv4Addre
         if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address):
             ips.add(ip)
     return dns, ips
-
-
-def _write_file(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` atomically with ``mode``."""
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _spki(key: object) -> bytes:
@@ -504,8 +486,8 @@ def ensure_pki(dir: Path, hostnames: list[str] | None = None) -> Pki:
         ca_cert, new_ca_key = make_ca(f"kyb-ca@{int(now.timestamp())}")
         ca_key = new_ca_key
         ca_cert_bytes, ca_key_bytes = cert_pem(ca_cert), private_key_pem(new_ca_key)
-        _write_file(paths["ca.key"], ca_key_bytes, 0o600)
-        _write_file(paths["ca.crt"], ca_cert_bytes, 0o644)
+        atomic_write(paths["ca.key"], ca_key_bytes, 0o600)
+        atomic_write(paths["ca.crt"], ca_cert_bytes, 0o644)
 
     # Serving certificate
     wanted = _default_hostnames() + list(hostnames or [])
@@ -523,8 +505,8 @@ def ensure_pki(dir: Path, hostnames: list[str] | None = None) -> Pki:
         key = generate_private_key()
         cert = make_leaf(ca_cert, ca_key, key.public_key(), APISERVER_CN, (), server=True, sans=wanted)
         srv_cert_bytes, srv_key_bytes = cert_pem(cert), private_key_pem(key)
-        _write_file(paths["apiserver.key"], srv_key_bytes, 0o600)
-        _write_file(paths["apiserver.crt"], srv_cert_bytes, 0o644)
+        atomic_write(paths["apiserver.key"], srv_key_bytes, 0o600)
+        atomic_write(paths["apiserver.crt"], srv_cert_bytes, 0o644)
 
     # Admin client certificate
     adm_cert_bytes, adm_key_bytes = _read(paths["admin.crt"]), _read(paths["admin.key"])
@@ -536,8 +518,8 @@ def ensure_pki(dir: Path, hostnames: list[str] | None = None) -> Pki:
         key = generate_private_key()
         cert = make_leaf(ca_cert, ca_key, key.public_key(), ADMIN_USER, (ADMIN_GROUP,), client=True)
         adm_cert_bytes, adm_key_bytes = cert_pem(cert), private_key_pem(key)
-        _write_file(paths["admin.key"], adm_key_bytes, 0o600)
-        _write_file(paths["admin.crt"], adm_cert_bytes, 0o644)
+        atomic_write(paths["admin.key"], adm_key_bytes, 0o600)
+        atomic_write(paths["admin.crt"], adm_cert_bytes, 0o644)
 
     # Service-account signing key (never rotated automatically: that would invalidate all tokens)
     sa_key_bytes = _read(paths["sa.key"])
@@ -550,10 +532,10 @@ def ensure_pki(dir: Path, hostnames: list[str] | None = None) -> Pki:
     if sa_key is None or sa_key_bytes is None:
         sa_key = generate_private_key()
         sa_key_bytes = private_key_pem(sa_key)
-        _write_file(paths["sa.key"], sa_key_bytes, 0o600)
+        atomic_write(paths["sa.key"], sa_key_bytes, 0o600)
     sa_pub_bytes = public_key_pem(sa_key)
     if _read(paths["sa.pub"]) != sa_pub_bytes:
-        _write_file(paths["sa.pub"], sa_pub_bytes, 0o644)
+        atomic_write(paths["sa.pub"], sa_pub_bytes, 0o644)
 
     return Pki(
         dir=dir,
