@@ -167,9 +167,16 @@ def _wake_up(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-# After the first event of a quiet period, a watcher waits this long for more before writing:
-# one wake-up and one (TLS) write per batch instead of per event, at the cost of this much latency.
-COALESCE_SECONDS = 0.025
+# After the first event of a quiet period, a watcher waits a moment for more before writing: one
+# wake-up and one (TLS) write per batch instead of per event. The moment grows with the number of
+# open watches (the server's fan-out work), from nothing for a few up to COALESCE_MAX_SECONDS.
+COALESCE_PER_WATCHER_SECONDS = 0.0001
+COALESCE_MAX_SECONDS = 0.05
+_open_watchers = 0
+
+
+def coalesce_seconds() -> float:
+    return min(COALESCE_MAX_SECONDS, _open_watchers * COALESCE_PER_WATCHER_SECONDS)
 
 
 class CacheWatcher:
@@ -235,8 +242,9 @@ class CacheWatcher:
                     timer.cancel()
             if not self.buffer:
                 return []
-            if not self.closed and COALESCE_SECONDS > 0:
-                await asyncio.sleep(COALESCE_SECONDS)
+            delay = coalesce_seconds()
+            if not self.closed and delay >= 0.001:
+                await asyncio.sleep(delay)
         batch, self.buffer = self.buffer, []
         return batch
 
@@ -298,7 +306,7 @@ class WatchCache:
             if w.closed:
                 dead.append(w)
         for w in dead:
-            self.watchers.discard(w)
+            self.remove_watcher(w)
 
     def list(self, key_prefix: str) -> list[CachedObject]:
         """Objects whose key starts with key_prefix, sorted by key (as a store range would be)."""
@@ -331,9 +339,15 @@ class WatchCache:
         return (hist[i] for i in range(lo, len(hist)))
 
     def add_watcher(self, w: CacheWatcher) -> None:
+        global _open_watchers
+        if w not in self.watchers:
+            _open_watchers += 1
         self.watchers.add(w)
 
     def remove_watcher(self, w: CacheWatcher) -> None:
+        global _open_watchers
+        if w in self.watchers:
+            _open_watchers -= 1
         self.watchers.discard(w)
 
 
