@@ -180,9 +180,14 @@ def coalesce_seconds() -> float:
 
 
 class CacheWatcher:
-    """One client's watch: a filter and a buffer of events the serving task drains."""
+    """One client's watch: a cursor into its cache's event history, a filter, and a small buffer
+    for the events replayed at its start.
 
-    __slots__ = ("_waiter", "buffer", "closed", "key_prefix", "matches", "overflowed")
+    Events are not pushed to every watcher: a watcher reads the shared history from its cursor
+    when it wakes, so an event costs only the wake-ups of the watchers waiting right then.
+    """
+
+    __slots__ = ("_waiter", "buffer", "cache", "closed", "cursor", "key_prefix", "matches", "overflowed")
 
     def __init__(self, key_prefix: str, matches: WatchFilter | None) -> None:
         self.key_prefix = key_prefix  # e.g. the namespace's prefix, or the resource prefix
@@ -190,63 +195,93 @@ class CacheWatcher:
         self.buffer: list[tuple[str, CachedObject]] = []
         self.closed = False
         self.overflowed = False
+        self.cache: WatchCache | None = None
+        self.cursor = 0  # the sequence number of the last history event read
         self._waiter: asyncio.Future[None] | None = None
 
-    def offer(self, ev: CacheEvent) -> None:
-        if self.closed or not ev.obj.key.startswith(self.key_prefix):
-            return
+    def filter(self, ev: CacheEvent) -> tuple[str, CachedObject] | None:
+        """The event as this watcher sees it (selector transitions become ADDED/DELETED), or None."""
+        if not ev.obj.key.startswith(self.key_prefix):
+            return None
         m = self.matches
         if m is None:
-            self._push(ev.type, ev.obj)
-            return
+            return ev.type, ev.obj
         cur = m(ev.obj) if ev.type != "DELETED" else False
         was = m(ev.prev) if ev.prev is not None else False
         if ev.type == "DELETED":
-            if was:
-                self._push("DELETED", ev.obj)
-        elif cur and was:
-            self._push("MODIFIED", ev.obj)
-        elif cur:
-            self._push("ADDED", ev.obj)
-        elif was:
+            return ("DELETED", ev.obj) if was else None
+        if cur and was:
+            return "MODIFIED", ev.obj
+        if cur:
+            return "ADDED", ev.obj
+        if was:
             # moved out of the selection: a DELETED event carrying the new state, as upstream
-            self._push("DELETED", ev.obj)
+            return "DELETED", ev.obj
+        return None
 
-    def _push(self, type_: str, obj: CachedObject) -> None:
-        self.buffer.append((type_, obj))
-        if len(self.buffer) > WATCHER_BUFFER_LIMIT:
-            self.overflowed = True
-            self.closed = True
+    def offer(self, ev: CacheEvent) -> None:
+        """Queue a replayed event (from before the watcher's cursor)."""
+        if self.closed:
+            return
+        seen = self.filter(ev)
+        if seen is not None:
+            self.buffer.append(seen)
+            if len(self.buffer) > WATCHER_BUFFER_LIMIT:
+                self.overflowed = True
+                self.closed = True
+
+    def wake(self) -> None:
         w = self._waiter
         if w is not None and not w.done():
             w.set_result(None)
 
     def close(self) -> None:
         self.closed = True
-        w = self._waiter
-        if w is not None and not w.done():
-            w.set_result(None)
+        self.wake()
+
+    def _drain(self) -> list[tuple[str, CachedObject]]:
+        out, self.buffer = self.buffer, []
+        cache = self.cache
+        if cache is None or self.cursor >= cache.seq:
+            return out
+        hist = cache.history
+        first_seq = cache.seq - len(hist) + 1
+        if self.cursor + 1 < first_seq:
+            # the history moved past this watcher: end it, the client relists (as upstream drops slow watchers)
+            self.overflowed = True
+            self.closed = True
+            return out
+        for i in range(self.cursor + 1 - first_seq, len(hist)):
+            seen = self.filter(hist[i])
+            if seen is not None:
+                out.append(seen)
+        self.cursor = cache.seq
+        return out
 
     async def next_batch(self, timeout: float | None) -> list[tuple[str, CachedObject]]:
         """Wait for events (then a moment more, to batch them); returns [] on timeout or close."""
-        if not self.buffer and not self.closed:
-            loop = asyncio.get_running_loop()
-            fut: asyncio.Future[None] = loop.create_future()
-            self._waiter = fut
-            timer = loop.call_later(timeout, _wake_up, fut) if timeout is not None else None
-            try:
-                await fut
-            finally:
-                self._waiter = None
-                if timer is not None:
-                    timer.cancel()
-            if not self.buffer:
-                return []
-            delay = coalesce_seconds()
-            if not self.closed and delay >= 0.001:
-                await asyncio.sleep(delay)
-        batch, self.buffer = self.buffer, []
-        return batch
+        batch = self._drain()
+        if batch or self.closed:
+            return batch
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        self._waiter = fut
+        cache = self.cache
+        if cache is not None:
+            cache.waiting.add(self)
+        timer = loop.call_later(timeout, _wake_up, fut) if timeout is not None else None
+        try:
+            await fut
+        finally:
+            self._waiter = None
+            if cache is not None:
+                cache.waiting.discard(self)
+            if timer is not None:
+                timer.cancel()
+        delay = coalesce_seconds()
+        if not self.closed and delay >= 0.001 and cache is not None and self.cursor < cache.seq:
+            await asyncio.sleep(delay)
+        return self._drain()
 
 
 class WatchCache:
@@ -260,6 +295,8 @@ class WatchCache:
         # events with rv > oldest_rv are all in history (or there were none)
         self.oldest_rv = 0
         self.watchers: set[CacheWatcher] = set()
+        self.waiting: set[CacheWatcher] = set()  # watchers blocked in next_batch
+        self.seq = 0  # how many events were ever appended to history (the last one's sequence number)
         self._pending: list[WatchEvent] | None = []  # events seen before the initial list landed
 
     def load(self, kvs: list[KeyValue], revision: int) -> None:
@@ -300,13 +337,12 @@ class WatchCache:
         if len(self.history) == self.history.maxlen:
             self.oldest_rv = self.history[0].rv
         self.history.append(cev)
-        dead: list[CacheWatcher] = []
-        for w in self.watchers:
-            w.offer(cev)
-            if w.closed:
-                dead.append(w)
-        for w in dead:
-            self.remove_watcher(w)
+        self.seq += 1
+        if self.waiting:
+            key = cev.obj.key
+            for w in [w for w in self.waiting if key.startswith(w.key_prefix)]:
+                self.waiting.discard(w)
+                w.wake()
 
     def list(self, key_prefix: str) -> list[CachedObject]:
         """Objects whose key starts with key_prefix, sorted by key (as a store range would be)."""
@@ -339,9 +375,12 @@ class WatchCache:
         return (hist[i] for i in range(lo, len(hist)))
 
     def add_watcher(self, w: CacheWatcher) -> None:
+        """Register a watcher; it reads every event after this moment (replays go through offer)."""
         global _open_watchers
         if w not in self.watchers:
             _open_watchers += 1
+        w.cache = self
+        w.cursor = self.seq
         self.watchers.add(w)
 
     def remove_watcher(self, w: CacheWatcher) -> None:
@@ -349,6 +388,7 @@ class WatchCache:
         if w in self.watchers:
             _open_watchers -= 1
         self.watchers.discard(w)
+        self.waiting.discard(w)
 
 
 def _shell(c: CachedObject | None) -> CachedObject | None:
