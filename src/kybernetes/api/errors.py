@@ -119,7 +119,7 @@ def method_not_supported(group: str, resource: str, action: str) -> StatusError:
     return StatusError(
         405,
         "MethodNotAllowed",
-        f"{action} is not supported on resources of kind {_qualified(group, resource)!r}",
+        f'{action} is not supported on resources of kind "{_qualified(group, resource)}"',
         _details(group, resource, None),
     )
 
