@@ -30,12 +30,6 @@ class OpenAPIServing:
             self._service = OpenAPIService(self.server.served_resources())
         return self._service
 
-    async def warm(self) -> None:
-        """Build the documents in a thread so the first kubectl request is fast."""
-        svc = self.service()
-        await asyncio.to_thread(svc.v3_index_document)
-        await asyncio.to_thread(svc.v2_document)
-
     async def serve(self, request: web.Request, path: str) -> web.StreamResponse:
         svc = self.service()
         if path in ("/openapi/v2", "/openapi/v2/"):

@@ -121,7 +121,7 @@ class APIServer:
         self.ready = True
         tune_gc()
         loop = asyncio.get_running_loop()
-        self._warm_task = loop.create_task(self.openapi.warm(), name="openapi-warm")
+        # the OpenAPI documents (~16 MiB) are built on first request, not at start
         self._bootstrap_task = loop.create_task(self._bootstrap_loop(), name="bootstrap-controller")
         if cfg.compaction_interval > 0:
             self._compactor = loop.create_task(self._compact_loop(cfg.compaction_interval), name="compactor")
@@ -151,7 +151,7 @@ class APIServer:
 
     async def stop(self) -> None:
         self.ready = False
-        for name in ("_compactor", "_warm_task", "_bootstrap_task"):
+        for name in ("_compactor", "_bootstrap_task"):
             task = getattr(self, name, None)
             if task is not None:
                 task.cancel()
