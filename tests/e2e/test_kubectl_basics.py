@@ -152,8 +152,10 @@ def test_sort_by_and_chunk_size(cluster: KybCluster, ns: str) -> None:
     out = cluster.kubectl("get", "cm", "-n", ns, "--sort-by=.data.n", "-o", "name").stdout.split()
     names = [x for x in out if x.startswith("configmap/c")]
     assert names == ["configmap/c1", "configmap/c2", "configmap/c3", "configmap/c4", "configmap/c5"]
-    chunked = cluster.kubectl("get", "cm", "-n", ns, "--chunk-size=2", "-o", "name", "-v=6").stdout.split()
-    assert [x for x in chunked if x.startswith("configmap/c")] == names
+    res = cluster.kubectl("get", "cm", "-n", ns, "--chunk-size=2", "-o", "name", "-v=6")
+    assert [x for x in res.stdout.split() if x.startswith("configmap/c")] == names
+    # kubectl really paged: limit=2 requests, then ones carrying the continue token
+    assert "limit=2" in res.stderr and "continue=" in res.stderr
 
 
 def test_create_commands(cluster: KybCluster, ns: str, tmp_path: Path) -> None:
