@@ -196,6 +196,13 @@ def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
              "--controllers", args.controllers],
             logs / "controller-manager.log",
         ))
+        if args.simulated_nodes > 0:
+            children.append(ChildProcess(
+                "simulated-nodes",
+                [sys.executable, "-m", "kybernetes", *verbosity, "simulate", "--kubeconfig", str(kubeconfig),
+                 "--nodes", str(args.simulated_nodes)],
+                logs / "simulated-nodes.log",
+            ))
         for child in children:
             child.start()
         print(f"kyb: cluster is up at {server.url} (logs in {logs})", file=sys.stderr)
@@ -262,12 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="run a whole cluster in the foreground")
     _add_server_flags(up)
     up.add_argument("--kubeconfig", default="", help="where to write the admin kubeconfig (default DIR/kubeconfig.yaml)")
+    up.add_argument("--simulated-nodes", type=int, default=0,
+                    help="also run N simulated nodes (as kwok does; no containers, no root needed)")
     up.add_argument("--controllers", default="*",
                     help="controllers to run: '*' for all, '-name' to disable one (as kube-controller-manager)")
     up.set_defaults(func=cmd_up)
     api = sub.add_parser("apiserver", help="run the API server alone")
     _add_server_flags(api)
     api.set_defaults(func=cmd_apiserver)
+    _add_simulate_parser(sub)
     _add_controller_manager_parser(sub)
     return parser
 
@@ -339,6 +349,65 @@ def cmd_controller_manager(args: argparse.Namespace) -> int:
 
     run(serve())
     return 0
+
+
+def _parse_labels(s: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in s.split(","))):
+        k, sep, v = part.partition("=")
+        if not sep or not k:
+            raise argparse.ArgumentTypeError(f"invalid label {part!r}: want key=value")
+        out[k] = v
+    return out
+
+
+def _parse_taints(s: str) -> list[dict[str, str]]:
+    """`key=value:Effect` or `key:Effect`, comma-separated, as kubectl taint spells them."""
+    out: list[dict[str, str]] = []
+    for part in filter(None, (p.strip() for p in s.split(","))):
+        kv, sep, effect = part.rpartition(":")
+        if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            raise argparse.ArgumentTypeError(f"invalid taint {part!r}: want key[=value]:NoSchedule|PreferNoSchedule|NoExecute")
+        key, _, value = kv.partition("=")
+        taint = {"key": key, "effect": effect}
+        if value:
+            taint["value"] = value
+        out.append(taint)
+    return out
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Simulated nodes (as kwok does) against any cluster: they register, heartbeat and run the pods bound to them."""
+    from kybernetes.client.kubeconfig import default_kubeconfig_path
+    from kybernetes.kubelet.simulated import run_simulated_nodes
+
+    path = Path(args.kubeconfig).expanduser() if args.kubeconfig else default_kubeconfig_path()
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_simulated_nodes(
+            path, stop, args.nodes, prefix=args.prefix, cpu=args.cpu, memory=args.memory, pods=args.pods,
+            labels=args.labels, taints=args.taints,
+        )
+
+    run(serve())
+    return 0
+
+
+def _add_simulate_parser(sub: Any) -> None:
+    p = sub.add_parser("simulate", help="run simulated nodes against a cluster (no containers; as kwok)")
+    p.add_argument("--kubeconfig", default="", help="kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--nodes", type=int, default=1, help="how many nodes")
+    p.add_argument("--prefix", default="sim-node-", help="node name prefix")
+    p.add_argument("--cpu", default="4", help="cpu capacity of each node")
+    p.add_argument("--memory", default="16Gi", help="memory capacity of each node")
+    p.add_argument("--pods", type=int, default=110, help="pod capacity of each node")
+    p.add_argument("--labels", type=_parse_labels, default={}, help="extra node labels: k=v,k2=v2")
+    p.add_argument("--taints", type=_parse_taints, default=[], help="node taints: key=value:NoSchedule,...")
+    p.set_defaults(func=cmd_simulate)
 
 
 if __name__ == "__main__":
