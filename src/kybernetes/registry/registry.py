@@ -111,8 +111,9 @@ class Registry:
             cached = ns_store.cache.get(ns_store.key("", namespace))
         if cached is None:
             raise errors.not_found("", "namespaces", namespace)
-        meta = cached.obj.get("metadata", {})
-        if meta.get("deletionTimestamp") or (cached.obj.get("status") or {}).get("phase") == "Terminating":
+        # status.phase is a selectable field of namespaces, kept decoded in the cache; a deleting
+        # namespace is always marked Terminating (on_mark_deleting)
+        if cached.fields(ns_store.cache.fields_fn).get("status.phase") == "Terminating":
             err = errors.forbidden(
                 "", "", "", f"unable to create new content in namespace {namespace} because it is being terminated"
             )
