@@ -29,9 +29,6 @@ from kybernetes.apiserver.negotiation import (
     media_type,
     negotiate,
 )
-from kybernetes.apiserver.patch.json import apply_json_patch
-from kybernetes.apiserver.patch.merge import apply_merge_patch
-from kybernetes.apiserver.patch.strategic import apply_strategic_merge_patch
 from kybernetes.apiserver.requestinfo import RequestInfo
 from kybernetes.registry.options import DeleteOptions, ListOptions, WriteOptions
 from kybernetes.registry.store import ResourceStore
@@ -400,6 +397,10 @@ class ResourceHandlers:
             out = await self.server.apply_patch(request, rs, ns, name, sub, raw, opts)
             return responses.object_response(info, out, rep, headers=warning_headers(opts.warnings))
         patch_doc = decode_json(raw) if raw.strip() else None
+        from kybernetes.apiserver.patch.json import apply_json_patch
+        from kybernetes.apiserver.patch.merge import apply_merge_patch
+        from kybernetes.apiserver.patch.strategic import apply_strategic_merge_patch
+
         schema = sch.schema_for(info.group, info.version, info.kind)
         field_mode = opts.field_validation
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from kybernetes.api.errors import StatusError
-from kybernetes.api.openapi import Document, OpenAPIService
 
 if TYPE_CHECKING:
+    from kybernetes.api.openapi import Document, OpenAPIService
     from kybernetes.apiserver.server import APIServer
 
 _NOT_FOUND = StatusError(404, "NotFound", "the server could not find the requested resource", {})
@@ -27,6 +27,8 @@ class OpenAPIServing:
 
     def service(self) -> OpenAPIService:
         if self._service is None:
+            from kybernetes.api.openapi import OpenAPIService  # built on first use, not at start
+
             self._service = OpenAPIService(self.server.served_resources())
         return self._service
 

@@ -164,14 +164,17 @@ def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     that talks to it through the API like any client."""
     from kybernetes.apiserver.server import APIServer
     from kybernetes.client.kubeconfig import write_kubeconfig
-    from kybernetes.controllers.manager import enabled_controllers
-
     cfg = _apiserver_config(args)
-    try:
-        enabled_controllers(args.controllers)
-    except ValueError as e:
-        print(f"kyb: {e}", file=sys.stderr)
-        return 1
+    if args.controllers != "*":
+        # checked here so a typo fails at once; the default needs no check (importing every controller
+        # would cost the API server's start-up time)
+        from kybernetes.controllers.manager import enabled_controllers
+
+        try:
+            enabled_controllers(args.controllers)
+        except ValueError as e:
+            print(f"kyb: {e}", file=sys.stderr)
+            return 1
     lock = DataDirLock(cfg.data_dir)
     try:
         lock.acquire()
