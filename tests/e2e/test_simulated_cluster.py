@@ -41,5 +41,15 @@ def test_up_with_simulated_nodes(tmp_path: Path) -> None:
 
         _wait(running, what="pod Running on a simulated node")
         c.kubectl("delete", "pod", "p", "--timeout=30s")
+        # without a nodeName the scheduler places the pod, and the node runs it
+        c.kubectl("run", "q", "--image=nginx")
+
+        def scheduled_and_running() -> bool:
+            pod = json.loads(c.kubectl("get", "pod", "q", "-o", "json").stdout)
+            return pod["spec"].get("nodeName", "").startswith("sim-node-") and pod["status"].get("phase") == "Running"
+
+        _wait(scheduled_and_running, what="pod scheduled onto a simulated node and Running")
+        events = c.kubectl("get", "events", "--field-selector", "involvedObject.name=q,reason=Scheduled").stdout
+        assert "Successfully assigned default/q to sim-node-" in events
         leases = c.kubectl("get", "lease", "-n", "kube-node-lease", "-o", "name").stdout.split()
         assert sorted(leases) == ["lease.coordination.k8s.io/sim-node-0", "lease.coordination.k8s.io/sim-node-1"]

@@ -199,6 +199,11 @@ def cmd_up(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
              "--controllers", args.controllers],
             logs / "controller-manager.log",
         ))
+        children.append(ChildProcess(
+            "scheduler",
+            [sys.executable, "-m", "kybernetes", *verbosity, "scheduler", "--kubeconfig", str(kubeconfig)],
+            logs / "scheduler.log",
+        ))
         if args.simulated_nodes > 0:
             children.append(ChildProcess(
                 "simulated-nodes",
@@ -281,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_flags(api)
     api.set_defaults(func=cmd_apiserver)
     _add_simulate_parser(sub)
+    _add_scheduler_parser(sub)
     _add_controller_manager_parser(sub)
     return parser
 
@@ -398,6 +404,33 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     run(serve())
     return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """kube-scheduler: binds pending pods to nodes, through the API."""
+    from kybernetes.client.kubeconfig import default_kubeconfig_path
+    from kybernetes.scheduler.scheduler import run_scheduler
+
+    path = Path(args.kubeconfig).expanduser() if args.kubeconfig else default_kubeconfig_path()
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_scheduler(path, stop, leader_elect=args.leader_elect, scheduler_name=args.scheduler_name)
+
+    run(serve())
+    return 0
+
+
+def _add_scheduler_parser(sub: Any) -> None:
+    p = sub.add_parser("scheduler", help="run the scheduler against an API server")
+    p.add_argument("--kubeconfig", default="", help="kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--leader-elect", type=_bool_flag, default=True, help="elect a leader among schedulers (Lease)")
+    p.add_argument("--scheduler-name", default="default-scheduler",
+                   help="profile names (spec.schedulerName) this scheduler serves, comma-separated")
+    p.set_defaults(func=cmd_scheduler)
 
 
 def _add_simulate_parser(sub: Any) -> None:
