@@ -26,7 +26,14 @@ from kybernetes.client.informer import SharedInformerFactory, metadata_only
 from kybernetes.client.kubeconfig import KubeConfig, load_kubeconfig
 from kybernetes.client.leaderelection import LeaderElectionConfig, LeaderElector
 from kybernetes.client.rest import ApiError, RESTClient
-from kybernetes.controllers import garbagecollector, namespace, rootcacertpublisher, serviceaccount
+from kybernetes.controllers import (
+    deployment,
+    garbagecollector,
+    namespace,
+    replicaset,
+    rootcacertpublisher,
+    serviceaccount,
+)
 from kybernetes.controllers.base import Controller, ControllerContext
 
 log = logging.getLogger(__name__)
@@ -55,6 +62,8 @@ DESCRIPTORS: Final[tuple[ControllerDescriptor, ...]] = (
     ControllerDescriptor(
         "garbage-collector-controller", garbagecollector.new_controller, ("garbagecollector",)
     ),
+    ControllerDescriptor("replicaset-controller", replicaset.new_controller, ("replicaset",)),
+    ControllerDescriptor("deployment-controller", deployment.new_controller, ("deployment",)),
 )
 
 
