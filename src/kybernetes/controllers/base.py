@@ -7,6 +7,7 @@ back-off; the work queue never hands one key to two workers.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -34,7 +35,7 @@ class ControllerContext:
     options: dict[str, object] = field(default_factory=dict)
 
 
-class Controller:
+class Controller(abc.ABC):
     """A queue of string keys worked by ``workers`` tasks calling :meth:`sync`."""
 
     name: str = "controller"
@@ -50,8 +51,9 @@ class Controller:
         """The informers whose caches must be synced before workers start."""
         return []
 
+    @abc.abstractmethod
     async def sync(self, key: str) -> None:
-        raise NotImplementedError
+        """Bring the object named by ``key`` to its desired state; raise to retry with back-off."""
 
     def enqueue(self, key: str) -> None:
         self.queue.add(key)
