@@ -137,3 +137,29 @@ def test_create_in_missing_namespace_and_unsupported_verbs(api: client.ApiClient
     res = cluster.kubectl("get", "--raw", "/api/v1/namespaces/default/bindings", check=False)
     assert res.returncode != 0
     assert 'MethodNotAllowed' in res.stderr and 'list is not supported on resources of kind "bindings"' in res.stderr
+
+
+def test_scheduler_status_update_keeps_other_conditions(api: client.ApiClient, pns: str) -> None:
+    """The scheduler (in `kyb up`; this cluster has no nodes) marks PodScheduled=False with a strategic
+    merge patch: a condition another component wrote stays."""
+    core = client.CoreV1Api(api)
+    core.create_namespaced_pod(pns, client.V1Pod(
+        metadata=client.V1ObjectMeta(name="unschedulable"),
+        spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="busybox")]),
+    ))
+    core.patch_namespaced_pod_status("unschedulable", pns, {"status": {"conditions": [
+        {"type": "example.com/Gate", "status": "True"}]}})
+    deadline = time.monotonic() + 30
+    while True:
+        pod = core.read_namespaced_pod("unschedulable", pns)
+        types = {c.type: c for c in pod.status.conditions or []}
+        if "PodScheduled" in types:
+            break
+        assert time.monotonic() < deadline, "the scheduler did not report the pod unschedulable"
+        time.sleep(0.2)
+    assert types["PodScheduled"].status == "False" and types["PodScheduled"].reason == "Unschedulable"
+    core.patch_namespaced_pod_status("unschedulable", pns, {"status": {"conditions": [
+        {"type": "example.com/Gate", "status": "True"}]}})
+    time.sleep(1.5)  # the scheduler retries the pod (backoff); its writes must keep the gate
+    types = {c.type for c in core.read_namespaced_pod("unschedulable", pns).status.conditions}
+    assert {"PodScheduled", "example.com/Gate"} <= types

@@ -405,11 +405,12 @@ class Scheduler:
             if old is not None and old.get("status") == "False"
             else _now(),
         }
-        conds = [c for c in conds if c.get("type") != "PodScheduled"] + [new]
         meta = pod.get("metadata") or {}
         path = resource_path("", "v1", "pods", meta.get("namespace"), meta.get("name"), "status")
         try:
-            await self.client.patch(path, {"status": {"conditions": conds}}, "merge")
+            # a strategic merge patch merges conditions by type: only PodScheduled changes, whatever
+            # other components (kubelet, controllers) wrote meanwhile (a merge patch would replace the list)
+            await self.client.patch(path, {"status": {"conditions": [new]}}, "strategic")
         except ApiError as e:
             if not is_not_found(e):
                 log.warning("updating PodScheduled of %s failed: %s", pod_key(pod), e.message)
