@@ -486,8 +486,4 @@ class ResourceHandlers:
         return responses.raw_response(responses.encode(body, Representation(rep.media)), Representation(rep.media))
 
 
-def object_json(c: CachedObject) -> bytes:
-    return c.json()
-
-
 __all__ = ["JSON", "ResourceHandlers", "check_fields", "list_options", "read_body"]

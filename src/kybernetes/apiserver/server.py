@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -407,10 +406,6 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
-
-
-def default_hostname() -> str:
-    return socket.gethostname()
 
 
 __all__ = ["JSON", "APIServer", "APIServerConfig", "Representation"]

@@ -88,10 +88,6 @@ class PodStrategy(Strategy):
     def initial_status(self, obj: Obj) -> Obj | None:
         return {"phase": "Pending", "qosClass": qos_class(obj.get("spec", {}))}
 
-    def prepare_for_status_update(self, new: Obj, old: Obj) -> Obj:
-        out = super().prepare_for_status_update(new, old)
-        return out
-
 
 class NamespaceStrategy(Strategy):
     def initial_status(self, obj: Obj) -> Obj | None:
@@ -131,10 +127,6 @@ class NodeStrategy(Strategy):
 
 class EndpointsStrategy(Strategy):
     allow_create_on_update = True
-
-
-class LeaseStrategy(Strategy):
-    allow_create_on_update = False
 
 
 def _requests_and_limits(c: Obj) -> tuple[Obj, Obj]:

@@ -37,10 +37,6 @@ class TooOldResourceVersionError(Exception):
         self.oldest = oldest
 
 
-class CacheNotReadyError(Exception):
-    pass
-
-
 class CachedObject:
     """An object as served, shared by every reader.
 
