@@ -46,9 +46,28 @@ def test_restart_keeps_objects_and_resource_versions(tmp_path: Path) -> None:
         c2.cleanup()
 
 
+def _children_of(kubeconfig: Path) -> list[int]:
+    """PIDs of component processes started for this cluster (their command line names its kubeconfig)."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if str(kubeconfig).encode() in cmd and b"kybernetes" in cmd:
+            pids.append(int(d.name))
+    return pids
+
+
 def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
     c = KybCluster(tmp_path / "d").start()
     acked: list[str] = []
+    deadline = time.monotonic() + 20
+    while not _children_of(c.kubeconfig):
+        assert time.monotonic() < deadline, "kyb up started no components"
+        time.sleep(0.1)
     try:
         core = client.CoreV1Api(c.api_client())
         for i in range(30):
@@ -58,6 +77,11 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
             acked.append(f"k9-{i}")
     finally:
         c.kill9()
+    # the components die with their parent, even when it is SIGKILLed
+    deadline = time.monotonic() + 15
+    while _children_of(c.kubeconfig):
+        assert time.monotonic() < deadline, f"orphaned components: {_children_of(c.kubeconfig)}"
+        time.sleep(0.2)
     c2 = KybCluster(tmp_path / "d").start()
     try:
         names = set(_snapshot(c2))

@@ -114,6 +114,25 @@ def parse_duration(s: str) -> float:
     return sum(float(n) * scale[u] for n, u in parts)
 
 
+PARENT_PID_ENV = "KYB_PARENT_PID"
+
+
+def die_with_parent() -> None:
+    """A component started by `kyb up` ends when `kyb up` ends, even by SIGKILL (Linux PR_SET_PDEATHSIG)."""
+    parent = os.environ.get(PARENT_PID_ENV)
+    if not parent:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != int(parent):  # the parent died before prctl took effect
+        sys.exit(0)
+
+
 class ChildProcess:
     """A component of `kyb up` in its own process (its own core and GIL), restarted if it dies."""
 
@@ -134,7 +153,8 @@ class ChildProcess:
             log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             try:
                 self.proc = await asyncio.create_subprocess_exec(
-                    *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd
+                    *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
+                    env={**os.environ, PARENT_PID_ENV: str(os.getpid())},
                 )
             finally:
                 os.close(log_fd)
@@ -292,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
