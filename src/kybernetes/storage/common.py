@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 from kybernetes.storage.interface import WatchEvent
 
@@ -75,6 +75,18 @@ class Watcher:
     def close(self) -> None:
         self.closed = True
         self._wake()
+
+    async def follow(self, start: int) -> AsyncIterator[WatchEvent]:
+        """The live events from revision ``start`` on, until the watcher is closed."""
+        buffer = self.buffer
+        while True:
+            while buffer:
+                event = buffer.popleft()
+                if event.kv.mod_revision >= start:
+                    yield event
+            if self.closed:
+                return
+            await self.wait()
 
     async def wait(self) -> None:
         """Wait until the buffer is not empty or the watcher is closed."""

@@ -189,15 +189,8 @@ class MemoryStore:
             replay = [e for e in history[i:] if e.kv.key.startswith(prefix)]
             for event in replay:
                 yield event
-            buffer = watcher.buffer
-            while True:
-                while buffer:
-                    event = buffer.popleft()
-                    if event.kv.mod_revision >= start:
-                        yield event
-                if watcher.closed:
-                    return
-                await watcher.wait()
+            async for event in watcher.follow(start):
+                yield event
         finally:
             self._fanout.unregister(watcher)
 

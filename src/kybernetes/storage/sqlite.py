@@ -695,15 +695,8 @@ class SqliteStore:
                 position = chunk[-1].kv.mod_revision + 1
                 if len(chunk) < REPLAY_CHUNK:
                     break
-            buffer = watcher.buffer
-            while True:
-                while buffer:
-                    event = buffer.popleft()
-                    if event.kv.mod_revision >= start:
-                        yield event
-                if watcher.closed:
-                    return
-                await watcher.wait()
+            async for event in watcher.follow(start):
+                yield event
         finally:
             self._fanout.unregister(watcher)
 
